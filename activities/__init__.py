@@ -1,0 +1,1 @@
+"""Durable activities: thin JSON-in, JSON-out wrappers over shared/."""

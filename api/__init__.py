@@ -1,0 +1,1 @@
+"""HTTP triggers for the portal and timer triggers."""

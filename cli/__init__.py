@@ -1,0 +1,1 @@
+"""Local command line: generate, profile, run, and the in-process Durable host."""

@@ -1,0 +1,1 @@
+"""Local, contract-faithful emulators of the destination APIs."""

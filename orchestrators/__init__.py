@@ -1,0 +1,1 @@
+"""Durable orchestrators: deterministic, they only yield context calls."""

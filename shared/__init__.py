@@ -1,0 +1,1 @@
+"""ClinicFerry domain library; never imports azure.functions or azure.durable_functions."""
