@@ -1,0 +1,76 @@
+"""What readers and quality rules report about a row: a reason code and where, never the value.
+
+A `Finding` names the file, row and column and carries a reason code from `REASONS`; its message is
+fixed text per reason, so no patient value can leak through it into logs or reports. A row whose
+findings include a `quarantine` one ends quarantined; `warning` findings travel with accepted rows.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.model.base import CanonicalRecord, SourceRef
+
+Severity = Literal["quarantine", "warning"]
+
+# Reason codes, each with the one sentence that explains it. Messages never include values.
+REASONS: dict[str, str] = {
+    "missing_required": "a required field is empty",
+    "malformed_date": "the date does not match the file's date format",
+    "date_out_of_range": "the date is outside the plausible range",
+    "malformed_number": "the number cannot be parsed in the file's locale",
+    "unknown_enum_value": "the value is not in the profile's value map",
+    "invalid_identifier": "the identifier fails its check-digit algorithm",
+    "invalid_email": "the e-mail address is not valid syntax",
+    "invalid_phone": "the phone number is not valid for its region",
+    "ragged_row": "the row has a different number of cells than the header",
+    "duplicate_patient": "same normalised name and date of birth as another patient",
+    "duplicate_source_id": "the source id appears more than once in the export",
+    "orphan_reference": "the record points to a parent that is not in the export",
+    "oversized_document": "the document is larger than the destination's limit",
+    "missing_document_file": "the document's file is not in the export",
+    "formula_injection": "free text starts like a spreadsheet formula; neutralised",
+    "unreadable_file": "the file cannot be read as the expected format",
+    "missing_header": "no header row with the profile's columns was found",
+    "empty_file": "the file has no data rows",
+    "encoding_fallback": "the file's encoding was guessed; check accented characters",
+}
+
+
+class Finding(BaseModel):
+    """One problem found in a source row (or file when `row` is None), without the value."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reason: str
+    severity: Severity
+    object_kind: str
+    file: str
+    row: int | None = None
+    column: str | None = None
+
+    @property
+    def message(self) -> str:
+        """Fixed, value-free text: "patients.csv row 12, column DOB: malformed_date (...)"."""
+        where = self.file if self.row is None else f"{self.file} row {self.row}"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}: {self.reason} ({REASONS.get(self.reason, 'see reason code')})"
+
+
+class RowOutcome(BaseModel):
+    """A source row after reading and validation: a record (if one could be built) and findings."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    object_kind: str
+    source_ref: SourceRef
+    record: CanonicalRecord | None
+    findings: list[Finding] = []
+
+    @property
+    def quarantined(self) -> bool:
+        """True when no record could be built or any finding quarantines the row."""
+        return self.record is None or any(f.severity == "quarantine" for f in self.findings)
