@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from cli.azurite import Azurite, start_azurite
+
+# Each area keeps its fixtures in tests/fixtures/<area>.py (emulators, hosts); all load here.
+pytest_plugins = sorted(
+    f"tests.fixtures.{path.stem}"
+    for path in (Path(__file__).parent / "fixtures").glob("*.py")
+    if path.stem != "__init__"
+)
 
 
 @pytest.fixture(scope="session")
