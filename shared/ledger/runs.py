@@ -1,0 +1,159 @@
+"""The `runs` table: one row per migration run with its state, map hash, counters and timestamps.
+
+Run states and the transitions allowed between them live here, in one place; a transition that is
+not allowed raises instead of silently rewriting history.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from azure.core import MatchConditions
+from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
+from azure.data.tables import TableClient, TableServiceClient, UpdateMode
+from pydantic import BaseModel, Field
+
+RUNS_TABLE = "runs"
+RUN_PARTITION = "run"
+
+RunState = Literal[
+    "created",
+    "profiling",
+    "awaiting_confirmation",
+    "preparing",
+    "loading",
+    "reconciling",
+    "sample_loaded",
+    "completed",
+    "delta_open",
+    "failed",
+    "cancelled",
+    "rolling_back",
+    "rolled_back",
+]
+Mode = Literal["sample", "full", "delta", "fixback", "rollback"]
+
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    "created": frozenset({"profiling", "failed", "cancelled"}),
+    "profiling": frozenset({"awaiting_confirmation", "failed", "cancelled"}),
+    "awaiting_confirmation": frozenset({"preparing", "failed", "cancelled"}),
+    "preparing": frozenset({"loading", "failed", "cancelled"}),
+    "loading": frozenset({"reconciling", "failed", "cancelled"}),
+    "reconciling": frozenset({"completed", "sample_loaded", "delta_open", "failed"}),
+    "sample_loaded": frozenset({"rolling_back", "completed"}),
+    "completed": frozenset({"rolling_back", "delta_open", "loading"}),
+    "delta_open": frozenset({"loading", "completed", "rolling_back", "failed"}),
+    "failed": frozenset({"rolling_back", "loading", "cancelled"}),
+    "cancelled": frozenset({"rolling_back"}),
+    "rolling_back": frozenset({"rolled_back", "failed"}),
+    "rolled_back": frozenset({"profiling"}),
+}
+
+
+class InvalidTransition(RuntimeError):
+    """A run was asked to move to a state it cannot reach from where it is."""
+
+
+class RunRecord(BaseModel):
+    """A run as stored: identity, what it moves where, its state and its counters."""
+
+    run_id: str
+    source_system: str
+    destination_kind: str
+    environment: str
+    mode: Mode
+    state: RunState = "created"
+    started_by: str
+    confirmed_map_hash: str | None = None
+    reason: str | None = None
+    counters: dict[str, int] = Field(default_factory=dict)
+    created_at: datetime
+    updated_at: datetime
+
+
+def _to_entity(run: RunRecord) -> dict[str, Any]:
+    entity = run.model_dump(mode="json", exclude={"counters"})
+    entity["counters"] = json.dumps(run.counters, sort_keys=True)
+    entity.update(PartitionKey=RUN_PARTITION, RowKey=run.run_id)
+    return {k: v for k, v in entity.items() if v is not None}
+
+
+def _from_entity(entity: dict[str, Any]) -> RunRecord:
+    fields = {k: v for k, v in entity.items() if k not in ("PartitionKey", "RowKey")}
+    fields["counters"] = json.loads(fields.get("counters") or "{}")
+    return RunRecord.model_validate(fields)
+
+
+class RunStore:
+    """Creates, reads and moves runs; updates are optimistic (ETag) so two writers never clash."""
+
+    def __init__(self, service: TableServiceClient) -> None:
+        self._table: TableClient = service.create_table_if_not_exists(RUNS_TABLE)
+
+    def create(self, run: RunRecord) -> RunRecord:
+        """Stores a new run; creating the same run id twice is a no-op returning the stored run."""
+        try:
+            self._table.create_entity(_to_entity(run))
+        except ResourceExistsError:
+            return self.get(run.run_id)
+        return run
+
+    def get(self, run_id: str) -> RunRecord:
+        """The run, or KeyError naming the run id."""
+        try:
+            return _from_entity(dict(self._table.get_entity(RUN_PARTITION, run_id)))
+        except ResourceNotFoundError:
+            raise KeyError(f"run {run_id} does not exist") from None
+
+    def transition(
+        self, run_id: str, to: RunState, *, reason: str | None = None, **updates: Any
+    ) -> RunRecord:
+        """Moves a run to `to` (repeating the current state is allowed: activities may replay)."""
+        for _ in range(5):
+            entity = self._table.get_entity(RUN_PARTITION, run_id)
+            run = _from_entity(dict(entity))
+            if to != run.state and to not in ALLOWED_TRANSITIONS[run.state]:
+                raise InvalidTransition(f"run {run_id}: {run.state} -> {to} is not allowed")
+            changed = run.model_copy(
+                update={"state": to, "reason": reason, "updated_at": datetime.now(UTC), **updates}
+            )
+            try:
+                self._table.update_entity(
+                    _to_entity(changed),
+                    mode=UpdateMode.REPLACE,
+                    etag=entity.metadata["etag"],
+                    match_condition=MatchConditions.IfNotModified,
+                )
+                return changed
+            except ResourceModifiedError:
+                continue
+        raise RuntimeError(f"run {run_id}: state update kept conflicting")
+
+    def set_counters(self, run_id: str, counters: dict[str, int]) -> RunRecord:
+        """Replaces the counters with values derived from the ledger (idempotent on replay)."""
+        for _ in range(5):
+            entity = self._table.get_entity(RUN_PARTITION, run_id)
+            run = _from_entity(dict(entity))
+            changed = run.model_copy(
+                update={"counters": dict(counters), "updated_at": datetime.now(UTC)}
+            )
+            try:
+                self._table.update_entity(
+                    _to_entity(changed),
+                    mode=UpdateMode.REPLACE,
+                    etag=entity.metadata["etag"],
+                    match_condition=MatchConditions.IfNotModified,
+                )
+                return changed
+            except ResourceModifiedError:
+                continue
+        raise RuntimeError(f"run {run_id}: counter update kept conflicting")
+
+    def list(self, state: RunState | None = None) -> list[RunRecord]:
+        """All runs, optionally only those in one state."""
+        query = f"PartitionKey eq '{RUN_PARTITION}'"
+        if state:
+            query += f" and state eq '{state}'"
+        return [_from_entity(dict(e)) for e in self._table.query_entities(query)]

@@ -1,0 +1,103 @@
+"""Blob staging: canonical pages (gzip JSON Lines), before-images, reports and confirmed maps.
+
+Activities pass the blob names this module returns, never the records. Names are deterministic
+(`<run>/pages/<object>/<page:05d>.jsonl.gz`), so an activity that runs twice overwrites its blob.
+Containers are private; reports that show values stay in the `reports` container.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
+
+STAGING_CONTAINER = "staging"
+REPORTS_CONTAINER = "reports"
+CONTAINERS = (STAGING_CONTAINER, REPORTS_CONTAINER)
+
+
+def page_blob_name(run_id: str, object_kind: str, page: int) -> str:
+    """Where page `page` of an object kind's canonical records is staged."""
+    return f"{run_id}/pages/{object_kind}/{page:05d}.jsonl.gz"
+
+
+def before_image_blob_name(run_id: str, table: str, batch_id: str) -> str:
+    """Where the before-images of one write batch are kept for rollback."""
+    return f"{run_id}/before-images/{table}/{batch_id}.jsonl.gz"
+
+
+def _encode_lines(records: Iterable[dict[str, Any]]) -> bytes:
+    lines = (json.dumps(r, separators=(",", ":"), default=str) for r in records)
+    # mtime=0 keeps the bytes (and so the blob's MD5) identical when a replay rewrites the page.
+    return gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), compresslevel=5, mtime=0)
+
+
+class BlobStaging:
+    """Reads and writes the run's blobs through the real Blob SDK."""
+
+    def __init__(self, service: BlobServiceClient) -> None:
+        self._service = service
+        for name in CONTAINERS:
+            with contextlib.suppress(ResourceExistsError):
+                service.create_container(name)  # private: no public access level
+
+    def _container(self, name: str) -> ContainerClient:
+        return self._service.get_container_client(name)
+
+    def write_jsonl(self, blob_name: str, records: Iterable[dict[str, Any]]) -> int:
+        """Writes records as gzip JSON Lines; returns the number written."""
+        materialised = list(records)
+        self._container(STAGING_CONTAINER).upload_blob(
+            blob_name,
+            _encode_lines(materialised) if materialised else b"",
+            overwrite=True,
+            # Not Content-Encoding: gzip, or HTTP clients would silently inflate it on download.
+            content_settings=ContentSettings(content_type="application/gzip"),
+        )
+        return len(materialised)
+
+    def read_jsonl(self, blob_name: str) -> Iterator[dict[str, Any]]:
+        """Yields the records of a staged JSON Lines blob, in order."""
+        raw = self._container(STAGING_CONTAINER).download_blob(blob_name).readall()
+        if not raw:
+            return
+        for line in gzip.decompress(raw).decode("utf-8").splitlines():
+            if line:
+                yield json.loads(line)
+
+    def list_pages(self, run_id: str, object_kind: str) -> list[str]:
+        """Names of an object kind's staged pages for a run, in page order."""
+        prefix = f"{run_id}/pages/{object_kind}/"
+        return sorted(b.name for b in self._container(STAGING_CONTAINER).list_blobs(prefix))
+
+    def write_bytes(self, blob_name: str, data: bytes, *, container: str = STAGING_CONTAINER,
+                    content_type: str = "application/octet-stream") -> str:  # fmt: skip
+        """Stores bytes (a document, a report, a confirmed map); returns their sha256."""
+        self._container(container).upload_blob(
+            blob_name, data, overwrite=True,
+            content_settings=ContentSettings(content_type=content_type),
+        )  # fmt: skip
+        return hashlib.sha256(data).hexdigest()
+
+    def read_bytes(self, blob_name: str, *, container: str = STAGING_CONTAINER) -> bytes:
+        """The blob's bytes, or KeyError naming the blob."""
+        try:
+            return self._container(container).download_blob(blob_name).readall()
+        except ResourceNotFoundError:
+            raise KeyError(f"blob {container}/{blob_name} does not exist") from None
+
+    def delete_run(self, run_id: str) -> int:
+        """Deletes every staged and report blob of a run (retention purge); returns the count."""
+        deleted = 0
+        for name in CONTAINERS:
+            container = self._container(name)
+            for blob in container.list_blobs(name_starts_with=f"{run_id}/"):
+                container.delete_blob(blob.name)
+                deleted += 1
+        return deleted
