@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP_PY   := $(VENV)/.installed
 STAMP_NODE := node_modules/.installed
 
-.PHONY: deps test lint typecheck pytest demo bench clean
+.PHONY: deps test lint typecheck infra-scan pytest demo bench clean
 
 deps: $(STAMP_PY) $(STAMP_NODE)
 
@@ -27,10 +27,19 @@ lint: $(STAMP_PY)
 typecheck: $(STAMP_PY)
 	$(BIN)/mypy
 
+# checkov lives in its own venv: its pins would fight the app's. --skip-download: no network in CI.
+CHECKOV := .venv-checkov/bin/checkov
+$(CHECKOV):
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install -q --disable-pip-version-check "checkov>=3.2,<4"
+
+infra-scan: $(CHECKOV)
+	$(CHECKOV) -d infra --framework bicep --skip-download --quiet --compact 2>/dev/null
+
 pytest: deps
 	$(BIN)/python -m pytest
 
-test: lint typecheck pytest
+test: lint typecheck infra-scan pytest
 
 demo: deps
 	$(BIN)/python -m cli demo
@@ -39,4 +48,4 @@ bench: deps
 	$(BIN)/python bench/read_profile.py
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .local
+	rm -rf $(VENV) .venv-checkov node_modules .pytest_cache .mypy_cache .ruff_cache .local

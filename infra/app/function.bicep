@@ -1,0 +1,127 @@
+// The Function App: Python 3.11 on Flex Consumption (or Elastic Premium), HTTPS only, TLS 1.2+,
+// identity-based storage, and destination secrets as Key Vault references only.
+param appName string
+param planName string
+param location string
+param tags object
+@allowed(['FlexConsumption', 'ElasticPremium'])
+param hostingPlan string
+param maximumInstanceCount int
+param identityId string
+param identityClientId string
+param storageAccountName string
+param deploymentContainerUrl string
+param appInsightsConnectionString string
+param keyVaultName string
+param taskHubName string
+param appSubnetId string
+param dataverseUrl string
+param dataverseTenantId string
+param dataverseClientId string
+param fallbackOwnerEmail string
+
+var isFlex = hostingPlan == 'FlexConsumption'
+
+// Never secrets: names, URLs and ids. Credentials resolve from Key Vault with the app's identity.
+var appSettings = {
+  AzureWebJobsStorage__accountName: storageAccountName
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identityClientId
+  APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  DURABLE_TASK_HUB_NAME: taskHubName
+  CLINICFERRY_STORAGE_ACCOUNT: storageAccountName
+  CLINICFERRY_STORAGE_CLIENT_ID: identityClientId
+  CLINICFERRY_DATAVERSE_URL: dataverseUrl
+  CLINICFERRY_DATAVERSE_TENANT: dataverseTenantId
+  CLINICFERRY_DATAVERSE_CLIENT_ID: dataverseClientId
+  CLINICFERRY_DATAVERSE_CLIENT_SECRET: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=dataverse-client-secret)'
+  CLINICFERRY_SALESFORCE_JWT_KEY: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=salesforce-jwt-key)'
+  CLINICFERRY_FALLBACK_OWNER_EMAIL: fallbackOwnerEmail
+}
+var premiumSettings = {
+  FUNCTIONS_EXTENSION_VERSION: '~4'
+  FUNCTIONS_WORKER_RUNTIME: 'python'
+}
+
+// Flex Consumption only: package from the private container, one always-ready durable instance.
+var flexConfig = {
+  deployment: {
+    storage: {
+      type: 'blobContainer'
+      value: deploymentContainerUrl
+      authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identityId }
+    }
+  }
+  scaleAndConcurrency: {
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: 2048
+    alwaysReady: [{ name: 'durable', instanceCount: 1 }]
+  }
+  runtime: { name: 'python', version: '3.11' }
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  // checkov:skip=CKV_AZURE_225: zone redundancy is the customer's cost decision (Premium needs 3 instances); a run resumes from its durable history after a zone outage
+  name: planName
+  location: location
+  tags: tags
+  kind: isFlex ? 'functionapp' : 'elastic'
+  sku: isFlex ? { name: 'FC1', tier: 'FlexConsumption' } : { name: 'EP1', tier: 'ElasticPremium' }
+  properties: {
+    reserved: true
+    maximumElasticWorkerCount: isFlex ? null : 20
+  }
+}
+
+resource app 'Microsoft.Web/sites@2024-04-01' = {
+  // checkov:skip=CKV_AZURE_222: the portal calls the API over the internet behind Easy Auth / function keys; with vnetEnabled storage and Key Vault are private
+  // checkov:skip=CKV_AZURE_17: callers authenticate with Entra ID tokens, not client certificates
+  // checkov:skip=CKV_AZURE_212: Durable state is in storage; a lost instance resumes from history, so one always-ready instance suffices
+  name: appName
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    clientCertEnabled: false
+    keyVaultReferenceIdentity: identityId
+    virtualNetworkSubnetId: empty(appSubnetId) ? null : appSubnetId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+      healthCheckPath: '/api/health'
+      linuxFxVersion: isFlex ? null : 'Python|3.11'
+      appSettings: [
+        for setting in items(isFlex ? appSettings : union(appSettings, premiumSettings)): {
+          name: setting.key
+          value: setting.value
+        }
+      ]
+    }
+    functionAppConfig: isFlex ? flexConfig : null
+  }
+}
+
+// Basic (publishing) credentials off: deployments use Entra ID.
+resource ftp 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: app
+  name: 'ftp'
+  properties: { allow: false }
+}
+
+resource scm 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: app
+  name: 'scm'
+  properties: { allow: false }
+}
+
+output name string = app.name
+output uri string = 'https://${app.properties.defaultHostName}'
