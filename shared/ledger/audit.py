@@ -71,12 +71,17 @@ class AuditLedger:
     def __init__(self, service: TableServiceClient) -> None:
         self._table: TableClient = service.create_table_if_not_exists(AUDIT_TABLE)
 
-    def record(self, rows: Iterable[AuditRow]) -> int:
-        """Upserts rows in transactions of up to 100 per partition; returns the count written."""
+    def record(self, rows: Iterable[AuditRow]) -> list[AuditRow]:
+        """Upserts rows in transactions of up to 100 per partition; returns the rows as stored.
+
+        A retried batch finds its records already written ("unchanged" or "updated" the second
+        time). The ledger keeps the first attempt's "created" (and its destination id) so that
+        rollback still deletes what this run created.
+        """
+        stored = self._keep_created(list(rows))
         by_partition: dict[str, list[dict[str, Any]]] = {}
-        for row in rows:
+        for row in stored:
             by_partition.setdefault(row.partition_key, []).append(_to_entity(row))
-        written = 0
         for entities in by_partition.values():
             # A transaction may not touch one RowKey twice: the last write of a key wins.
             unique = list({e["RowKey"]: e for e in entities}.values())
@@ -85,8 +90,31 @@ class AuditLedger:
                 self._table.submit_transaction(
                     [("upsert", entity, {"mode": UpdateMode.REPLACE}) for entity in chunk]
                 )
-                written += len(chunk)
-        return written
+        return stored
+
+    def _keep_created(self, rows: list[AuditRow]) -> list[AuditRow]:
+        batches = {(row.partition_key, row.batch_id) for row in rows}
+        created: dict[tuple[str, str], AuditRow] = {}
+        for partition, batch_id in batches:
+            query = "PartitionKey eq @pk and batch_id eq @batch and operation eq 'created'"
+            for entity in self._table.query_entities(
+                query, parameters={"pk": partition, "batch": batch_id}
+            ):
+                first = _from_entity(dict(entity))
+                created[(partition, first.row_key)] = first
+        kept = []
+        for row in rows:
+            earlier = created.get((row.partition_key, row.row_key))
+            if earlier and row.operation in ("unchanged", "updated"):
+                row = row.model_copy(
+                    update={
+                        "operation": "created",
+                        "destination_id": row.destination_id or earlier.destination_id,
+                        "before_image_blob": earlier.before_image_blob,
+                    }
+                )
+            kept.append(row)
+        return kept
 
     def rows(self, run_id: str, table: str | None = None) -> Iterator[AuditRow]:
         """Every audit row of a run (optionally one table), partition by partition."""

@@ -65,15 +65,24 @@ def test_replayed_batch_overwrites_instead_of_duplicating(tables: TableServiceCl
     ledger = AuditLedger(tables)
     run_id = f"run-{uuid.uuid4().hex[:8]}"
     batch = [audit_row(run_id, f"aerona:patient:P{i:03d}/x") for i in range(150)]
-    assert ledger.record(batch) == 150
+    assert len(ledger.record(batch)) == 150
     replay = [audit_row(run_id, r.source_key, "unchanged", attempt=2) for r in batch]
     ledger.record(replay)
     rows = list(ledger.rows(run_id))
     assert len(rows) == 150
     assert {r.attempt for r in rows} == {2}
-    assert ledger.count_by_operation(run_id) == {"unchanged": 150}
+    # The retry saw its own records as "unchanged"; the ledger still knows this run created them.
+    assert ledger.count_by_operation(run_id) == {"created": 150}
     assert ledger.tables_touched(run_id) == ["contact"]
     assert "aerona:patient:P007/x" in ledger.latest_by_key(run_id, "contact")
+
+
+def test_updates_of_existing_records_stay_updates(tables: TableServiceClient) -> None:
+    ledger = AuditLedger(tables)
+    run_id = f"run-{uuid.uuid4().hex[:8]}"
+    ledger.record([audit_row(run_id, "k1", "updated"), audit_row(run_id, "k2", "rejected")])
+    ledger.record([audit_row(run_id, "k1", "unchanged", 2), audit_row(run_id, "k2", "created", 2)])
+    assert ledger.count_by_operation(run_id) == {"unchanged": 1, "created": 1}
 
 
 def test_pages_round_trip_and_rewrite_identically(storage_connection_string: str) -> None:

@@ -1,0 +1,187 @@
+"""Messages between orchestrators and activities: blob names, counts and hashes, never records.
+
+Every model here round-trips through JSON unchanged (`model_dump(mode="json")` then
+`model_validate`), which is what the Durable host does to every activity input and output.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+DestinationKind = Literal["dataverse", "salesforce"]
+RunMode = Literal["sample", "full", "delta", "fixback"]
+
+_SAFE_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,200}$")
+
+
+class Message(BaseModel):
+    """Base: unknown fields are errors, so a typo in a portal request is reported, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ExportLocation(Message):
+    """Where the export sits: a folder in the app's own staging container, nothing else."""
+
+    container: Literal["staging"] = "staging"
+    prefix: str = Field(
+        description="folder of the export inside the container, e.g. exports/aerona-2026-11"
+    )
+
+    @field_validator("prefix")
+    @classmethod
+    def _no_traversal(cls, value: str) -> str:
+        if not _SAFE_PREFIX.match(value) or ".." in value.split("/"):
+            raise ValueError("must be a relative folder name of letters, digits, . _ - and /")
+        return value.rstrip("/")
+
+
+class DestinationRef(Message):
+    """Which destination environment a run writes to (its credentials come from settings)."""
+
+    kind: DestinationKind = "dataverse"
+    environment: str = Field(default="default", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class RunOptions(Message):
+    """What the operator chose for this run."""
+
+    sample_size: int = Field(default=200, ge=1, le=5000)
+    sample_seed: int = 7
+    apply_schema: bool = False
+    auto_confirm: bool = False
+    confirm_deadline_hours: int = Field(default=72, ge=1, le=144)
+    page_size: int = Field(default=1000, ge=10, le=5000)
+    parallel_batches: int = Field(default=4, ge=1, le=32)
+    batches_per_execution: int = Field(default=100, ge=1, le=200)
+    max_batch_attempts: int = Field(default=6, ge=1, le=20)
+
+
+class StartRun(Message):
+    """The orchestration input for one migration run."""
+
+    run_id: str = Field(pattern=r"^[A-Za-z0-9-]{1,64}$")
+    source_system: Literal["aerona", "drdentes", "core_practice", "generic_csv"]
+    export: ExportLocation
+    destination: DestinationRef = DestinationRef()
+    mode: RunMode = "full"
+    options: RunOptions = RunOptions()
+    started_by: str = Field(min_length=1, max_length=256)
+
+
+class ObjectCounts(Message):
+    """Rows of one object kind after reading and profiling; they always balance."""
+
+    read: int = 0
+    accepted: int = 0
+    quarantined: int = 0
+    merged: int = 0
+    pages: int = 0
+
+
+class ExtractResult(Message):
+    """What extraction staged: per object kind, counts and the number of pages."""
+
+    objects: dict[str, ObjectCounts]
+    quality_report_blob: str
+
+
+class ProposalResult(Message):
+    """The proposed map, stored for review."""
+
+    proposal_blob: str
+    proposal_markdown_blob: str
+    proposal_hash: str
+    fields_to_review: int = 0
+
+
+class MapConfirmation(Message):
+    """The `MapConfirmed` event: the confirmed map (by hash) the run must use, and who confirmed."""
+
+    confirmation_id: str
+    confirmed_map_blob: str
+    confirmed_map_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    confirmed_by: str
+
+
+class GateResult(Message):
+    """A gate before loading (schema, owners): passed or not, what is missing, the report's blob."""
+
+    passed: bool
+    missing: list[str] = Field(default_factory=list)
+    report_blob: str
+    warnings: list[str] = Field(default_factory=list)
+
+
+class TablePlan(Message):
+    """One destination table's share of the run; pages are named by `page_blob_name`."""
+
+    table: str
+    object_kind: str
+    records: int
+    pages: int
+    requests: int
+
+
+class LoadPlan(Message):
+    """Tables by dependency level (a level loads in parallel), with the run's time estimate."""
+
+    levels: list[list[TablePlan]]
+    estimated_seconds: float
+    entitlement_share: float
+    report_blob: str
+    warnings: list[str] = Field(default_factory=list)
+
+
+class LoadTableJob(Message):
+    """Input of `load_table`; `next_page` and `totals` carry over continue-as-new."""
+
+    run_id: str
+    destination: DestinationRef
+    confirmed_map_hash: str
+    operator: str
+    mode: RunMode
+    plan: TablePlan
+    options: RunOptions
+    next_page: int = 0
+    totals: dict[str, int] = Field(default_factory=dict)
+
+
+class LoadBatch(Message):
+    """Input of one `load_batch` activity: one staged page into one table."""
+
+    run_id: str
+    destination: DestinationRef
+    confirmed_map_hash: str
+    operator: str
+    mode: RunMode
+    table: str
+    object_kind: str
+    page: int
+    attempt: int = 1
+
+    @property
+    def batch_id(self) -> str:
+        """Stable across attempts, so a replayed batch overwrites its own audit rows."""
+        return f"{self.table}.{self.page:05d}"
+
+
+class BatchResult(Message):
+    """What one batch did: counts per operation, or how long to wait before trying again."""
+
+    batch_id: str
+    counts: dict[str, int] = Field(default_factory=dict)
+    retry_after_seconds: float | None = None
+    error_code: str | None = None
+
+
+class ReconcileResult(Message):
+    """Source vs destination: whether the run balances, and the report's blob."""
+
+    reconciled: bool
+    gaps: int
+    report_blob: str
+    reasons: list[str] = Field(default_factory=list)
