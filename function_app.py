@@ -5,6 +5,11 @@ from __future__ import annotations
 import azure.durable_functions as df
 import azure.functions as func
 
+from api.migrations import bp as migrations_api
+from orchestrators.load_table import bp as load_table
+from orchestrators.migration import bp as migration
+
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
 
-# Blueprints are registered here as the orchestrators, activities and HTTP API land.
+for blueprint in (migration, load_table, migrations_api):
+    app.register_functions(blueprint)

@@ -1,0 +1,50 @@
+"""JSON responses and the error shapes the portal gets: field-level 400s, 401, 403, 404."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import azure.functions as func
+from pydantic import ValidationError
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+def json_response(body: Any, status_code: int = 200, **headers: str) -> func.HttpResponse:
+    """A JSON response with no-store caching (bodies may carry run details)."""
+    return func.HttpResponse(
+        json.dumps(body, default=str),
+        status_code=status_code,
+        mimetype="application/json",
+        headers={"Cache-Control": "no-store", **headers},
+    )
+
+
+def error(status_code: int, message: str, **extra: Any) -> func.HttpResponse:
+    """An error body `{"error": ..., ...}`; messages never echo request values."""
+    return json_response({"error": message, **extra}, status_code)
+
+
+def validation_error(exc: ValidationError) -> func.HttpResponse:
+    """400 with one entry per invalid field: its path and what is wrong, without the value."""
+    fields = [
+        {"field": ".".join(str(p) for p in item["loc"]) or "(body)", "message": item["msg"]}
+        for item in exc.errors(include_input=False, include_url=False)
+    ]
+    return error(400, "the request body is not valid", fields=fields)
+
+
+def read_json_body(req: func.HttpRequest, *, required: bool = True) -> Any:
+    """The request's JSON body; raises ValueError for oversized, non-JSON or missing bodies."""
+    raw = req.get_body() or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise ValueError(f"the body is larger than {MAX_BODY_BYTES} bytes")
+    if not raw:
+        if required:
+            raise ValueError("a JSON body is required")
+        return {}
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise ValueError("the body is not valid JSON") from None
