@@ -1,0 +1,404 @@
+"""One orchestration episode: new events in, orchestrator replayed, the checkpoint to commit out."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cli.durable_host.clock import VirtualClock
+from cli.durable_host.invocation import (
+    OrchestratorState,
+    build_context,
+    call_orchestrator,
+    describe_divergence,
+)
+from cli.durable_host.protocol import (
+    EventType,
+    ReplaySchema,
+    RuntimeStatus,
+    format_timestamp,
+    history_event,
+    parse_timestamp,
+)
+from cli.durable_host.registry import FunctionRegistry, UnknownFunctionError
+from cli.durable_host.shim import (
+    ActionReplayer,
+    NonDeterminismError,
+    ReplayPlan,
+    ScheduledActivity,
+    ScheduledSubOrchestration,
+    ScheduledTimer,
+    UnsupportedActionError,
+    steps_from_actions,
+)
+from cli.durable_host.store import Checkpoint, InstanceRecord, Message, WorkItem
+
+
+@dataclass(frozen=True)
+class EpisodeSettings:
+    """Host options that change how an episode runs."""
+
+    schema: ReplaySchema = ReplaySchema.V3
+    time_scale: float = 0.0
+    check_determinism: bool = False
+    preserve_unprocessed_events: bool = False
+
+
+@dataclass
+class EpisodeResult:
+    """The checkpoint to commit, plus what the host does after committing it."""
+
+    checkpoint: Checkpoint
+    history: list[dict[str, Any]]
+    replay_seconds: float = 0.0
+
+
+def start_message(
+    instance_id: str,
+    execution_id: str,
+    name: str,
+    input_text: str | None,
+    at: datetime,
+    parent: InstanceRecord | None = None,
+) -> Message:
+    """The ExecutionStarted message that begins an execution."""
+    parent_instance = None
+    if parent is not None:
+        parent_instance = {
+            "Name": parent.name,
+            "OrchestrationInstance": {
+                "InstanceId": parent.instance_id,
+                "ExecutionId": parent.execution_id,
+            },
+        }
+    event = history_event(
+        EventType.EXECUTION_STARTED,
+        at,
+        Name=name,
+        Input=input_text,
+        Version="",
+        OrchestrationInstance={"InstanceId": instance_id, "ExecutionId": execution_id},
+        ParentInstance=parent_instance,
+    )
+    return Message(instance_id, event, execution_id)
+
+
+class EpisodeRunner:
+    """Turns an instance's queued messages into its next checkpoint."""
+
+    def __init__(
+        self,
+        registry: FunctionRegistry,
+        clock: VirtualClock,
+        settings: EpisodeSettings,
+        instance_running: Callable[[str], bool],
+    ) -> None:
+        self._registry = registry
+        self._clock = clock
+        self._settings = settings
+        self._instance_running = instance_running
+
+    def run(
+        self,
+        record: InstanceRecord,
+        history: list[dict[str, Any]],
+        messages: list[Message],
+    ) -> EpisodeResult:
+        """Apply `messages` (already filtered to this execution) to the instance."""
+        consumed = [m.message_id for m in messages]
+        events = [m.event for m in messages]
+        started = [e for e in events if e["EventType"] == EventType.EXECUTION_STARTED]
+        events = started + [e for e in events if e["EventType"] != EventType.EXECUTION_STARTED]
+        for event in events:
+            if event["EventType"] == EventType.TIMER_FIRED:
+                self._clock.advance_to(parse_timestamp(event["FireAt"]))
+        now = self._clock.now()
+        new_events = [history_event(EventType.ORCHESTRATOR_STARTED, now), *events]
+        for event in new_events:
+            event["IsPlayed"] = False
+        terminate = next(
+            (e for e in events if e["EventType"] == EventType.EXECUTION_TERMINATED), None
+        )
+        if terminate is not None:
+            reason = terminate.get("Input")
+            return self._finish(
+                record, history, new_events, consumed, now, RuntimeStatus.TERMINATED, reason
+            )
+
+        context = build_context(
+            instance_id=record.instance_id,
+            parent_instance_id=record.parent_instance_id,
+            input_text=record.input,
+            history=history + new_events,
+            schema=self._settings.schema,
+        )
+        for event in new_events:
+            event["IsPlayed"] = True  # from the next episode on, these are replayed
+        clock_started = time.perf_counter()
+        state, failure = self._invoke(record.name, context)
+        plan = ReplayPlan()
+        if failure is None and state is not None:
+            try:
+                steps = steps_from_actions(state.actions, state.schema_version)
+                replayer = ActionReplayer(record.instance_id, record.execution_id, steps)
+                plan = replayer.replay(history + new_events)
+            except (NonDeterminismError, UnsupportedActionError, ValueError) as error:
+                failure = f"{type(error).__name__}: {error}"
+        replay_seconds = time.perf_counter() - clock_started
+        if state is not None and state.custom_status is not None:
+            record.custom_status = json.dumps(state.custom_status)
+
+        if failure is not None or (state is not None and state.error):
+            error_text = failure or (state.error if state else None) or "unknown error"
+            message = f"Orchestrator function '{record.name}' failed: {error_text}"
+            result = self._finish(
+                record, history, new_events, consumed, now, RuntimeStatus.FAILED, message
+            )
+        elif plan.continue_as_new:
+            result = self._continue_as_new(record, history, new_events, consumed, now, plan)
+        elif state is not None and state.is_done:
+            result = self._finish(
+                record, history, new_events, consumed, now, RuntimeStatus.COMPLETED, state.output
+            )
+        else:
+            result = self._schedule(record, history, new_events, consumed, now, plan)
+        result.replay_seconds = replay_seconds
+        return result
+
+    def _invoke(self, name: str, context: str) -> tuple[OrchestratorState | None, str | None]:
+        try:
+            handle = self._registry.orchestrator(name)
+        except UnknownFunctionError as error:
+            return None, str(error)
+        state = call_orchestrator(handle, context)
+        if self._settings.check_determinism:
+            divergence = describe_divergence(state, call_orchestrator(handle, context))
+            if divergence is not None:
+                return state, (
+                    "NonDeterminismError: replaying the same history twice gave different "
+                    f"results ({divergence})"
+                )
+        return state, None
+
+    # -- outcomes ------------------------------------------------------------------------
+    def _schedule(
+        self,
+        record: InstanceRecord,
+        history: list[dict[str, Any]],
+        new_events: list[dict[str, Any]],
+        consumed: list[int],
+        now: datetime,
+        plan: ReplayPlan,
+    ) -> EpisodeResult:
+        appended = list(new_events)
+        work: list[WorkItem] = []
+        messages: list[Message] = []
+        children: list[InstanceRecord] = []
+        for item in plan.scheduled:
+            if isinstance(item, ScheduledActivity):
+                appended.append(
+                    _played(
+                        EventType.TASK_SCHEDULED,
+                        now,
+                        item.task_id,
+                        Name=item.name,
+                        Input=item.input,
+                    )
+                )
+                work.append(
+                    WorkItem(
+                        record.instance_id,
+                        record.execution_id,
+                        item.task_id,
+                        item.name,
+                        item.input,
+                    )
+                )
+            elif isinstance(item, ScheduledTimer):
+                fire_at = format_timestamp(item.fire_at)
+                appended.append(_played(EventType.TIMER_CREATED, now, item.task_id, FireAt=fire_at))
+                if not item.cancelled:
+                    messages.append(self._timer_message(record, item, fire_at, now))
+            else:
+                appended.append(
+                    _played(
+                        EventType.SUB_ORCHESTRATION_INSTANCE_CREATED,
+                        now,
+                        item.task_id,
+                        Name=item.name,
+                        InstanceId=item.instance_id,
+                        Input=item.input,
+                    )
+                )
+                if self._instance_running(item.instance_id):
+                    # DTFx refuses to start a sub-orchestration over a live instance.
+                    messages.append(self._already_running(record, item, now))
+                    continue
+                child_execution = uuid.uuid4().hex
+                children.append(
+                    InstanceRecord(
+                        item.instance_id,
+                        item.name,
+                        child_execution,
+                        RuntimeStatus.PENDING,
+                        format_timestamp(now),
+                        format_timestamp(now),
+                        input=item.input,
+                        parent_instance_id=record.instance_id,
+                        parent_execution_id=record.execution_id,
+                        parent_task_id=item.task_id,
+                    )
+                )
+                messages.append(
+                    start_message(
+                        item.instance_id, child_execution, item.name, item.input, now, record
+                    )
+                )
+        appended.append(_played(EventType.ORCHESTRATOR_COMPLETED, now))
+        record.status = RuntimeStatus.RUNNING
+        record.updated_at = format_timestamp(now)
+        checkpoint = Checkpoint(
+            instance=record,
+            consumed_message_ids=consumed,
+            history_start=len(history),
+            appended_events=appended,
+            work_items=work,
+            messages=messages,
+            started_instances=children,
+            cancelled_timer_ids=plan.cancelled_timer_ids,
+        )
+        return EpisodeResult(checkpoint, history + appended)
+
+    def _already_running(
+        self, record: InstanceRecord, item: ScheduledSubOrchestration, now: datetime
+    ) -> Message:
+        event = history_event(
+            EventType.SUB_ORCHESTRATION_INSTANCE_FAILED,
+            now,
+            TaskScheduledId=item.task_id,
+            Reason=f"An orchestration with instance ID '{item.instance_id}' is already running.",
+            Details="",
+        )
+        return Message(record.instance_id, event, record.execution_id, item.task_id)
+
+    def _timer_message(
+        self, record: InstanceRecord, timer: ScheduledTimer, fire_at: str, now: datetime
+    ) -> Message:
+        wait = max(0.0, (timer.fire_at - now).total_seconds()) * self._settings.time_scale
+        event = history_event(EventType.TIMER_FIRED, timer.fire_at, TimerId=timer.task_id)
+        event["FireAt"] = fire_at
+        return Message(
+            record.instance_id, event, record.execution_id, timer.task_id, time.time() + wait
+        )
+
+    def _continue_as_new(
+        self,
+        record: InstanceRecord,
+        history: list[dict[str, Any]],
+        new_events: list[dict[str, Any]],
+        consumed: list[int],
+        now: datetime,
+        plan: ReplayPlan,
+    ) -> EpisodeResult:
+        new_execution = uuid.uuid4().hex
+        messages = [
+            start_message(
+                record.instance_id, new_execution, record.name, plan.continue_as_new_input, now
+            )
+        ]
+        if self._settings.preserve_unprocessed_events:
+            messages += [
+                Message(record.instance_id, dict(event, IsPlayed=False))
+                for event in plan.unconsumed_events
+            ]
+        record.execution_id = new_execution
+        record.input = plan.continue_as_new_input
+        record.status = RuntimeStatus.CONTINUED_AS_NEW
+        record.updated_at = format_timestamp(now)
+        checkpoint = Checkpoint(
+            instance=record,
+            consumed_message_ids=consumed,
+            history_start=0,
+            appended_events=[],
+            reset_history=True,
+            messages=messages,
+            drop_pending_work=True,
+        )
+        return EpisodeResult(checkpoint, [])
+
+    def _finish(
+        self,
+        record: InstanceRecord,
+        history: list[dict[str, Any]],
+        new_events: list[dict[str, Any]],
+        consumed: list[int],
+        now: datetime,
+        status: RuntimeStatus,
+        output: Any,
+    ) -> EpisodeResult:
+        output_text = json.dumps(output)
+        appended = list(new_events)
+        if status == RuntimeStatus.TERMINATED:
+            appended.append(_played(EventType.EXECUTION_TERMINATED, now, Input=output_text))
+        appended.append(_played(EventType.ORCHESTRATOR_COMPLETED, now))
+        appended.append(
+            _played(
+                EventType.EXECUTION_COMPLETED,
+                now,
+                OrchestrationStatus=str(status),
+                Result=output_text,
+            )
+        )
+        for event in appended:
+            event["IsPlayed"] = True
+        record.status = status
+        record.output = output_text
+        record.updated_at = format_timestamp(now)
+        messages: list[Message] = []
+        if record.parent_instance_id and record.parent_task_id is not None:
+            messages.append(self._parent_notice(record, status, output, now))
+        checkpoint = Checkpoint(
+            instance=record,
+            consumed_message_ids=consumed,
+            history_start=len(history),
+            appended_events=appended,
+            messages=messages,
+            drop_pending_work=True,
+        )
+        return EpisodeResult(checkpoint, history + appended)
+
+    def _parent_notice(
+        self, record: InstanceRecord, status: RuntimeStatus, output: Any, now: datetime
+    ) -> Message:
+        assert record.parent_instance_id is not None
+        if status == RuntimeStatus.COMPLETED:
+            event = history_event(
+                EventType.SUB_ORCHESTRATION_INSTANCE_COMPLETED,
+                now,
+                TaskScheduledId=record.parent_task_id,
+                Result=json.dumps(output),
+            )
+        else:
+            event = history_event(
+                EventType.SUB_ORCHESTRATION_INSTANCE_FAILED,
+                now,
+                TaskScheduledId=record.parent_task_id,
+                Reason=str(output),
+                Details=f"sub-orchestration {record.instance_id} ended {status}",
+            )
+        return Message(
+            record.parent_instance_id, event, record.parent_execution_id, record.parent_task_id
+        )
+
+
+def _played(
+    event_type: EventType, at: datetime, event_id: int = -1, **fields: Any
+) -> dict[str, Any]:
+    event = history_event(event_type, at, event_id, **fields)
+    event["IsPlayed"] = True
+    return event
