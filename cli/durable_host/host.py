@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from azure.durable_functions import DurableOrchestrationClient
 from azure.functions.decorators.function_app import DecoratorApi
 from azure.functions.durable_functions import ActivityTriggerConverter
 from pydantic import BaseModel
@@ -104,7 +105,9 @@ class DurableHost:
         self._episodes = EpisodeRunner(self.registry, self.clock, settings, self._is_live)
         self._metrics = MetricsRecorder()
         self._finished: queue.SimpleQueue[ActivityOutcome] = queue.SimpleQueue()
-        self._activities = ActivityRunner(self.registry, self._finished.put, max_activity_workers)
+        self._activities = ActivityRunner(
+            self.registry, self._on_activity_done, max_activity_workers
+        )
         self._histories: dict[str, tuple[str, list[dict[str, Any]]]] = {}
         self._wakeup = threading.Event()
         self._progress = threading.Condition()
@@ -235,6 +238,18 @@ class DurableHost:
             )
         return snapshot
 
+    def client(self) -> DurableOrchestrationClient:
+        """The SDK's `DurableOrchestrationClient`, answered by this host (for HTTP triggers)."""
+        from cli.durable_host.client import durable_client
+
+        return durable_client(self)
+
+    async def call_client_function(self, name: str, trigger_value: Any) -> Any:
+        """Run a registered HTTP/timer function with `trigger_value` and a local client."""
+        from cli.durable_host.client import call_client_function
+
+        return await call_client_function(self, name, trigger_value)
+
     # -- driving -------------------------------------------------------------------------
     def run_until_idle(self, timeout: float = 60.0) -> None:
         """Dispatch until no work, result or timer is pending (instances may await events).
@@ -248,6 +263,19 @@ class DurableHost:
             if remaining <= 0:
                 raise TimeoutError(f"durable host still busy after {timeout} s")
             self._drive(min(remaining, 0.5))
+
+    def run_due(self, timeout: float = 60.0) -> None:
+        """Dispatch everything due now; timers due later stay queued (for real-time scales).
+
+        Raises:
+            TimeoutError: still busy after `timeout` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        while not self._is_idle(until=time.time()):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"durable host still busy after {timeout} s")
+            self._drive(min(remaining, 0.05))
 
     def wait_for(self, instance_id: str, timeout: float = 60.0) -> InstanceStatus:
         """Dispatch (or wait for the background thread) until the instance finishes.
@@ -300,12 +328,16 @@ class DurableHost:
             self._wakeup.wait(wait_seconds)
         return False
 
-    def _is_idle(self) -> bool:
-        return (
-            self._activities.in_flight == 0
-            and self._finished.empty()
-            and self.store.next_due_at() is None
-        )
+    def _is_idle(self, until: float | None = None) -> bool:
+        """No activity running or unacknowledged, and no message due (by `until`, or ever)."""
+        if self._activities.in_flight or not self._finished.empty():
+            return False
+        next_due = self.store.next_due_at()
+        return next_due is None or (until is not None and next_due > until)
+
+    def _on_activity_done(self, outcome: ActivityOutcome) -> None:
+        self._finished.put(outcome)
+        self._wakeup.set()
 
     def _recover(self) -> None:
         """After a restart: run again every activity that was scheduled but not acknowledged."""
