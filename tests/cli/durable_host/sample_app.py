@@ -137,6 +137,38 @@ def retrying(context: df.DurableOrchestrationContext) -> Orchestration:
 
 
 @bp.orchestration_trigger(context_name="context")
+def parallel_retries(context: df.DurableOrchestrationContext) -> Orchestration:
+    """Two retrying calls in one task_all: retry timers interleave with each other's attempts."""
+    prefix = context.get_input()
+    results = yield context.task_all(
+        [
+            context.call_activity_with_retry(
+                "flaky", FLAKY_RETRY, {"key": f"{prefix}-a", "failures": 1}
+            ),
+            context.call_activity_with_retry(
+                "flaky", FLAKY_RETRY, {"key": f"{prefix}-b", "failures": 2}
+            ),
+        ]
+    )
+    after = yield context.call_activity("add_one", 41)
+    return [result["attempt"] for result in results] + [after]
+
+
+@bp.orchestration_trigger(context_name="context")
+def flaky_child(context: df.DurableOrchestrationContext) -> Orchestration:
+    result = yield context.call_activity("flaky", context.get_input())
+    return result["attempt"]
+
+
+@bp.orchestration_trigger(context_name="context")
+def retrying_parent(context: df.DurableOrchestrationContext) -> Orchestration:
+    attempt = yield context.call_sub_orchestrator_with_retry(
+        "flaky_child", FLAKY_RETRY, context.get_input(), f"{context.instance_id}:child"
+    )
+    return attempt
+
+
+@bp.orchestration_trigger(context_name="context")
 def counter_loop(context: df.DurableOrchestrationContext) -> Orchestration:
     state = context.get_input()
     if state["count"] >= state["limit"]:

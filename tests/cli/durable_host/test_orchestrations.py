@@ -126,6 +126,47 @@ def test_retry_options_give_up_after_max_attempts(durable_host_factory: DurableH
     assert scheduled_names(host, instance_id) == ["flaky"] * 3
 
 
+def test_parallel_retries_keep_task_ids_in_step_with_the_sdk(
+    durable_host_factory: DurableHostFactory,
+) -> None:
+    host = durable_host_factory(app)
+    instance_id = host.start_new("parallel_retries", "par")
+
+    status = host.wait_for(instance_id, timeout=10)
+
+    assert status.output == [2, 3, 42]
+    scheduled = [e for e in history_of(host, instance_id) if "EventId" in e and e["EventId"] >= 0]
+    assert [e["EventId"] for e in scheduled] == list(range(len(scheduled)))  # no id reused
+
+
+def test_sub_orchestration_retry_reuses_the_child_id(
+    durable_host_factory: DurableHostFactory,
+) -> None:
+    host = durable_host_factory(app)
+    instance_id = host.start_new("retrying_parent", {"key": "child-retry", "failures": 1})
+
+    status = host.wait_for(instance_id, timeout=10)
+
+    assert status.output == 2
+    assert _status(host, f"{instance_id}:child").runtime_status == RuntimeStatus.COMPLETED
+
+
+def test_timers_beyond_six_days_hop_like_long_timers(
+    durable_host_factory: DurableHostFactory,
+) -> None:
+    host = durable_host_factory(app)
+    instance_id = host.start_new("approval", {"hours": 8 * 24})
+
+    status = host.wait_for(instance_id, timeout=10)
+
+    assert status.output["outcome"] == "expired"
+    timers = [e for e in history_of(host, instance_id) if e["EventType"] == EventType.TIMER_CREATED]
+    # Schema V3 with Azure Storage limits: a 3-day hop, then the remaining 5 days in one timer.
+    fire_times = [datetime.fromisoformat(t["FireAt"].replace("Z", "+00:00")) for t in timers]
+    assert [t - fire_times[0] for t in fire_times] == [timedelta(0), timedelta(days=5)]
+    assert datetime.fromisoformat(status.output["at"]) >= fire_times[-1]
+
+
 def test_continue_as_new_keeps_history_bounded(durable_host_factory: DurableHostFactory) -> None:
     host = durable_host_factory(app)
     instance_id = host.start_new("counter_loop", {"count": 0, "limit": 5})
