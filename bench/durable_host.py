@@ -22,7 +22,7 @@ import azure.durable_functions as df
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cli.durable_host import DurableHost  # noqa: E402
+from cli.durable_host import DurableHost
 
 bp = df.Blueprint()
 
@@ -62,13 +62,15 @@ def bench_chain(context: df.DurableOrchestrationContext) -> Generator[Any, Any, 
 
 
 def measure(name: str, orchestrator: str, payload: Any, activities: int, workers: int) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        with DurableHost(bp, Path(folder) / "hub.sqlite", max_activity_workers=workers) as host:
-            started = time.perf_counter()
-            instance_id = host.start_new(orchestrator, payload)
-            status = host.wait_for(instance_id, timeout=3600)
-            elapsed = time.perf_counter() - started
-            metrics = host.metrics()
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        DurableHost(bp, Path(folder) / "hub.sqlite", max_activity_workers=workers) as host,
+    ):
+        started = time.perf_counter()
+        instance_id = host.start_new(orchestrator, payload)
+        status = host.wait_for(instance_id, timeout=3600)
+        elapsed = time.perf_counter() - started
+        metrics = host.metrics()
     assert status.output in (activities, payload), status.output
     print(
         f"{name:8} activities={activities:6d} seconds={elapsed:7.2f} "
