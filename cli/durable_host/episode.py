@@ -293,7 +293,12 @@ class EpisodeRunner:
         event = history_event(EventType.TIMER_FIRED, timer.fire_at, TimerId=timer.task_id)
         event["FireAt"] = fire_at
         return Message(
-            record.instance_id, event, record.execution_id, timer.task_id, time.time() + wait
+            record.instance_id,
+            event,
+            record.execution_id,
+            timer.task_id,
+            due_at=time.time() + wait,
+            fire_at=timer.fire_at.timestamp(),
         )
 
     def _continue_as_new(

@@ -97,6 +97,7 @@ class DurableHost:
         if time_scale < 0:
             raise ValueError("time_scale must be >= 0")
         self.registry = FunctionRegistry.of(app)
+        self._time_scale = time_scale
         self.store = HistoryStore(Path(store_path) if store_path else DEFAULT_STORE)
         self.clock = VirtualClock(float(self.store.get_state(_CLOCK_KEY, "0")))
         settings = EpisodeSettings(
@@ -116,6 +117,7 @@ class DurableHost:
         self._stopping = threading.Event()
         self._recovered = False
         self._closed = False
+        self._failure: BaseException | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
     def __enter__(self) -> DurableHost:
@@ -297,6 +299,8 @@ class DurableHost:
             self._drive(min(remaining, 0.5))
 
     def _drive(self, seconds: float) -> None:
+        if self._failure is not None:
+            raise RuntimeError("the durable host's dispatcher stopped") from self._failure
         if self._thread is not None:
             with self._progress:
                 self._progress.wait(timeout=seconds)
@@ -304,8 +308,13 @@ class DurableHost:
             self._pump(seconds)
 
     def _loop(self) -> None:
-        while not self._stopping.is_set():
-            self._pump(0.5)
+        try:
+            while not self._stopping.is_set():
+                self._pump(0.5)
+        except BaseException as error:  # surfaced to the thread that waits on the host
+            self._failure = error
+            with self._progress:
+                self._progress.notify_all()
 
     def _pump(self, wait_seconds: float) -> bool:
         """One dispatch round; waits up to `wait_seconds` for something to do if idle."""
@@ -314,7 +323,15 @@ class DurableHost:
             if not self._recovered:
                 self._recover()
             progressed = self._acknowledge_activities()
-            for instance_id, messages in self.store.due_messages(time.time()).items():
+            now = time.time()
+            batches = self.store.due_messages(now)
+            # At time_scale 0 orchestration time only moves when nothing else is left to do, so
+            # timers fire in order and after the work scheduled before them, deterministically.
+            quiet = not batches and self._activities.in_flight == 0 and self._finished.empty()
+            if self._time_scale > 0 or quiet:
+                for instance_id, timers in self.store.due_timers(now).items():
+                    batches.setdefault(instance_id, []).extend(timers)
+            for instance_id, messages in batches.items():
                 self._run_episode(instance_id, messages)
                 progressed = True
         if progressed:

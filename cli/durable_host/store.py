@@ -47,10 +47,12 @@ CREATE TABLE IF NOT EXISTS messages (
     execution_id TEXT,
     task_id INTEGER,
     event TEXT NOT NULL,
-    due_at REAL NOT NULL
+    due_at REAL NOT NULL,
+    fire_at REAL
 );
 CREATE INDEX IF NOT EXISTS messages_due ON messages (due_at);
 CREATE INDEX IF NOT EXISTS messages_instance ON messages (instance_id);
+CREATE INDEX IF NOT EXISTS messages_fire ON messages (fire_at);
 CREATE TABLE IF NOT EXISTS work_items (
     instance_id TEXT NOT NULL,
     execution_id TEXT NOT NULL,
@@ -83,7 +85,11 @@ class InstanceRecord:
 
 @dataclass(frozen=True)
 class Message:
-    """A queued history event for an instance (execution_id None: for whichever runs)."""
+    """A queued history event for an instance (execution_id None: for whichever runs).
+
+    Timers carry `fire_at` (orchestration time, epoch seconds) besides `due_at` (wall clock):
+    they are delivered in `fire_at` order, the earliest first, across all instances.
+    """
 
     instance_id: str
     event: dict[str, Any]
@@ -91,6 +97,7 @@ class Message:
     task_id: int | None = None
     due_at: float = 0.0
     message_id: int = 0
+    fire_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -205,17 +212,28 @@ class HistoryStore:
             _insert_messages(db, messages)
 
     def due_messages(self, now: float) -> dict[str, list[Message]]:
-        """Messages whose delivery time has come, grouped by instance, in arrival order."""
+        """Non-timer messages whose delivery time has come, by instance, in arrival order."""
+        return self._batches(_DUE_MESSAGES, now)
+
+    def due_timers(self, now: float) -> dict[str, list[Message]]:
+        """The earliest-firing pending timers (all instances), if their wall time has come."""
+        return self._batches(_DUE_TIMERS, now)
+
+    def _batches(self, query: str, now: float) -> dict[str, list[Message]]:
         with self._lock:
-            rows = self._db.execute(
-                "SELECT message_id, instance_id, execution_id, task_id, event, due_at "
-                "FROM messages WHERE due_at <= ? ORDER BY message_id",
-                (now,),
-            ).fetchall()
+            rows = self._db.execute(query + " ORDER BY message_id", (now,)).fetchall()
         batches: dict[str, list[Message]] = {}
-        for message_id, instance_id, execution_id, task_id, event, due_at in rows:
+        for message_id, instance_id, execution_id, task_id, event, due_at, fire_at in rows:
             batches.setdefault(instance_id, []).append(
-                Message(instance_id, json.loads(event), execution_id, task_id, due_at, message_id)
+                Message(
+                    instance_id,
+                    json.loads(event),
+                    execution_id,
+                    task_id,
+                    due_at,
+                    message_id,
+                    fire_at,
+                )
             )
         return batches
 
@@ -321,6 +339,14 @@ _INSTANCE_COLUMNS = (
 )
 # Built from the constant column list above, never from input.
 _SELECT_INSTANCES = f"SELECT {_INSTANCE_COLUMNS} FROM instances"  # noqa: S608
+_DUE_MESSAGES = (
+    "SELECT message_id, instance_id, execution_id, task_id, event, due_at, fire_at "
+    "FROM messages WHERE fire_at IS NULL AND due_at <= ?"
+)
+_DUE_TIMERS = (
+    "SELECT message_id, instance_id, execution_id, task_id, event, due_at, fire_at "
+    "FROM messages WHERE fire_at = (SELECT MIN(fire_at) FROM messages) AND due_at <= ?"
+)
 _INSERT_INSTANCE = f"INSERT INTO instances ({_INSTANCE_COLUMNS}) VALUES ({', '.join('?' * 12)})"  # noqa: S608
 
 
@@ -374,10 +400,10 @@ def _delete_instance(db: sqlite3.Connection, instance_id: str) -> int:
 
 def _insert_messages(db: sqlite3.Connection, messages: list[Message]) -> None:
     db.executemany(
-        "INSERT INTO messages (instance_id, execution_id, task_id, event, due_at) "
-        "VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO messages (instance_id, execution_id, task_id, event, due_at, fire_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
         [
-            (m.instance_id, m.execution_id, m.task_id, json.dumps(m.event), m.due_at)
+            (m.instance_id, m.execution_id, m.task_id, json.dumps(m.event), m.due_at, m.fire_at)
             for m in messages
         ],
     )

@@ -53,6 +53,12 @@ def flaky(request: dict[str, Any]) -> dict[str, Any]:
     return {"attempt": attempt}
 
 
+@bp.activity_trigger(input_name="seconds")
+def pause(seconds: float) -> str:
+    time.sleep(seconds)
+    return "done"
+
+
 @bp.activity_trigger(input_name="request")
 def explode(request: dict[str, Any]) -> None:
     raise ValueError(f"reason code {request['code']}")
@@ -122,6 +128,32 @@ def approval(context: df.DurableOrchestrationContext) -> Orchestration:
         return {"outcome": "approved", "by": approved.result["by"]}
     context.set_custom_status({"phase": "expired"})
     return {"outcome": "expired", "at": context.current_utc_datetime.isoformat()}
+
+
+@bp.orchestration_trigger(context_name="context")
+def timer_race(context: df.DurableOrchestrationContext) -> Orchestration:
+    """A 2-hour timer created before a 1-hour one, and a 0.2 s activity racing both."""
+    now = context.current_utc_datetime
+    late = context.create_timer(now + timedelta(hours=2))
+    early = context.create_timer(now + timedelta(hours=1))
+    work = context.call_activity("pause", 0.2)
+    first = yield context.task_any([late, early, work])
+    second = yield context.task_any([late, early])
+    names = {id(late): "late", id(early): "early", id(work): "activity"}
+    return [names[id(first)], names[id(second)]]
+
+
+@bp.orchestration_trigger(context_name="context")
+def carry_events(context: df.DurableOrchestrationContext) -> Orchestration:
+    """Execution 0 ignores 'Ping' and continues as new; execution 1 waits for it (1 h)."""
+    if context.get_input() == 0:
+        yield context.call_activity("add_one", 0)
+        context.continue_as_new(1)
+        return None
+    ping = context.wait_for_external_event("Ping")
+    deadline = context.create_timer(context.current_utc_datetime + timedelta(hours=1))
+    winner = yield context.task_any([ping, deadline])
+    return "ping" if winner == ping else "no ping"
 
 
 @bp.orchestration_trigger(context_name="context")

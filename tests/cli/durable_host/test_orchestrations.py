@@ -103,6 +103,30 @@ def test_timers_wait_real_time_scaled_down(durable_host_factory: DurableHostFact
     assert 0.5 <= time.monotonic() - started < 5
 
 
+@pytest.mark.parametrize("time_scale", [0.0, 1.0 / 3600])
+def test_timers_fire_in_order_after_earlier_work(
+    durable_host_factory: DurableHostFactory, time_scale: float
+) -> None:
+    host = durable_host_factory(app, time_scale=time_scale)
+    instance_id = host.start_new("timer_race")
+
+    status = host.wait_for(instance_id, timeout=10)
+
+    assert status.output == ["activity", "early"]
+
+
+@pytest.mark.filterwarnings("ignore:Potential duplicate Task completion")
+@pytest.mark.parametrize(("preserve", "outcome"), [(False, "no ping"), (True, "ping")])
+def test_continue_as_new_carries_unprocessed_events_only_when_asked(
+    durable_host_factory: DurableHostFactory, preserve: bool, outcome: str
+) -> None:
+    host = durable_host_factory(app, preserve_unprocessed_events=preserve)
+    instance_id = host.start_new("carry_events", 0)
+    host.raise_event(instance_id, "Ping")  # lands in execution 0, which never waits for it
+
+    assert host.wait_for(instance_id, timeout=10).output == outcome
+
+
 def test_retry_options_retry_a_failing_activity(durable_host_factory: DurableHostFactory) -> None:
     host = durable_host_factory(app)
     instance_id = host.start_new("retrying", {"key": "retry-ok", "failures": 2})
@@ -197,6 +221,7 @@ def test_custom_status_is_readable_while_running(
     assert host.wait_for(instance_id, timeout=5).output == "finished"
 
 
+@pytest.mark.filterwarnings("ignore:Potential duplicate Task completion")
 def test_events_raised_before_the_wait_are_buffered(
     durable_host_factory: DurableHostFactory,
 ) -> None:
