@@ -107,6 +107,16 @@ class ReplayPlan:
     unconsumed_events: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _awaited(node: _Node) -> bool:
+    """True when no enclosing compound task has already settled."""
+    parent = node.parent
+    while parent is not None:
+        if not parent.running:
+            return False
+        parent = parent.parent
+    return True
+
+
 def steps_from_actions(actions: list[Any], schema_version: int) -> list[dict[str, Any]]:
     """The awaited steps: V2+ sends one flat list; V1 sends one list per yield (WhenAny)."""
     if schema_version >= 1:
@@ -198,10 +208,14 @@ class ActionReplayer:
     def _deliver(self, event: dict[str, Any]) -> None:
         name = event.get("Name") or ""
         waiters = self._waiters.get(name)
-        if waiters:
-            self._settle(waiters.popleft(), ok=True)
-        else:
+        if not waiters:
             self._buffered.setdefault(name, deque()).append(event)
+            return
+        # A wait that lost a task_any is still registered; the SDK hands the event to the
+        # newest wait, so prefer one that something still awaits over an abandoned one.
+        live = next((w for w in reversed(waiters) if _awaited(w)), waiters[0])
+        waiters.remove(live)
+        self._settle(live, ok=True)
 
     # -- the shim's sequential awaits -----------------------------------------------------
     def _advance(self) -> None:

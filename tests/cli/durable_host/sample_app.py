@@ -144,6 +144,18 @@ def timer_race(context: df.DurableOrchestrationContext) -> Orchestration:
 
 
 @bp.orchestration_trigger(context_name="context")
+def reminder_then_wait(context: df.DurableOrchestrationContext) -> Orchestration:
+    """The first wait loses to a reminder timer; a second wait for the same event gets it."""
+    first = context.wait_for_external_event("Approved")
+    reminder = context.create_timer(context.current_utc_datetime + timedelta(minutes=30))
+    winner = yield context.task_any([first, reminder])
+    context.set_custom_status({"reminded": winner == reminder})
+    approval = yield context.wait_for_external_event("Approved")
+    done = yield context.call_activity("add_one", approval["n"])
+    return done
+
+
+@bp.orchestration_trigger(context_name="context")
 def carry_events(context: df.DurableOrchestrationContext) -> Orchestration:
     """Execution 0 ignores 'Ping' and continues as new; execution 1 waits for it (1 h)."""
     if context.get_input() == 0:

@@ -115,6 +115,20 @@ def test_timers_fire_in_order_after_earlier_work(
     assert status.output == ["activity", "early"]
 
 
+def test_waiting_again_after_a_lost_race_receives_the_event(
+    durable_host_factory: DurableHostFactory,
+) -> None:
+    host = durable_host_factory(app)
+    instance_id = host.start_new("reminder_then_wait")
+    host.run_until_idle(timeout=5)
+    reminded = _status(host, instance_id).custom_status
+
+    host.raise_event(instance_id, "Approved", {"n": 1})
+
+    assert reminded == {"reminded": True}
+    assert host.wait_for(instance_id, timeout=5).output == 2
+
+
 @pytest.mark.filterwarnings("ignore:Potential duplicate Task completion")
 @pytest.mark.parametrize(("preserve", "outcome"), [(False, "no ping"), (True, "ping")])
 def test_continue_as_new_carries_unprocessed_events_only_when_asked(
