@@ -5,7 +5,7 @@ Runs two shapes through `DurableHost` on a fresh SQLite task hub:
   chain:     M activities one after another (one replay per activity, history grows).
 Prints activities per second, orchestrator replays, and the share of time spent replaying.
 
-    .venv/bin/python bench/durable_host.py --fan-out 3000 --chain 200
+    .venv/bin/python bench/durable_host.py --fan-out 10000 --chain 200 [--activity-ms 5]
 """
 
 from __future__ import annotations
@@ -27,8 +27,13 @@ from cli.durable_host import DurableHost
 bp = df.Blueprint()
 
 
+ACTIVITY_SECONDS = {"value": 0.0}
+
+
 @bp.activity_trigger(input_name="value")
 def bench_echo(value: int) -> int:
+    if ACTIVITY_SECONDS["value"]:
+        time.sleep(ACTIVITY_SECONDS["value"])  # stands in for an I/O-bound call
     return value
 
 
@@ -87,7 +92,9 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=200)
     parser.add_argument("--chain", type=int, default=100)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--activity-ms", type=float, default=0.0, help="simulated I/O per call")
     args = parser.parse_args()
+    ACTIVITY_SECONDS["value"] = args.activity_ms / 1000
     measure("fan-out", "bench_fan_out", [args.fan_out, args.chunk], args.fan_out, args.workers)
     measure("chain", "bench_chain", args.chain, args.chain, args.workers)
 

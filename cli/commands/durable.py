@@ -13,6 +13,7 @@ from azure.functions.decorators.function_app import DecoratorApi
 
 from cli.durable_host import DurableHost, InstanceStatus, RuntimeStatus
 from cli.durable_host.host import DEFAULT_STORE
+from cli.durable_host.registry import UnknownFunctionError
 
 
 def register(subparsers: Any) -> None:
@@ -75,9 +76,14 @@ def _open(args: argparse.Namespace, with_app: bool = True) -> DurableHost:
 
 def _run(args: argparse.Namespace) -> int:
     with _open(args) as host:
-        instance_id = host.start_new(
-            args.orchestrator, instance_id=args.instance_id, input_json=args.input
-        )
+        try:
+            instance_id = host.start_new(
+                args.orchestrator, instance_id=args.instance_id, input_json=args.input
+            )
+        except UnknownFunctionError as error:
+            known = ", ".join(sorted(host.registry.orchestrators)) or "none"
+            print(f"{error} (registered orchestrators: {known})", file=sys.stderr)
+            return 2
         print(f"started {args.orchestrator} as {instance_id}")
         return _follow(host, [instance_id], args.timeout)
 

@@ -69,3 +69,13 @@ def test_raise_and_resume_finish_a_waiting_instance(
     assert "w Running: {'step': 1}" in out
     assert "w  stepped  Completed" in out
     assert "purged 1 instance(s)" in out
+
+
+def test_run_names_the_registered_orchestrators_when_one_is_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["durable", "--hub", str(tmp_path / "h.sqlite"), "--app", APP, "run", "nope"])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "'nope'" in err and "chain, " in err
