@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from cli.durable_host.host import (
-    DurableHost,
-    InstanceGoneError,
-    InstanceNotFoundError,
-    InstanceStatus,
-)
+from cli.durable_host.host import DurableHost
 from cli.durable_host.metrics import HostMetrics
 from cli.durable_host.protocol import ReplaySchema, RuntimeStatus
+from cli.durable_host.status import InstanceGoneError, InstanceNotFoundError, InstanceStatus
 
 __all__ = [
     "DurableHost",

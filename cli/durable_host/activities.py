@@ -10,11 +10,13 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from azure.functions import meta
 from azure.functions.durable_functions import ActivityTriggerConverter
 
+from cli.durable_host.protocol import EventType, history_event
 from cli.durable_host.registry import FunctionRegistry, UnknownFunctionError
 from cli.durable_host.store import WorkItem
 
@@ -29,6 +31,20 @@ class ActivityOutcome:
     reason: str
     details: str
     seconds: float
+
+    def to_event(self, at: datetime) -> dict[str, Any]:
+        """The TaskCompleted / TaskFailed history event answering the work item."""
+        if self.succeeded:
+            return history_event(
+                EventType.TASK_COMPLETED, at, TaskScheduledId=self.item.task_id, Result=self.result
+            )
+        return history_event(
+            EventType.TASK_FAILED,
+            at,
+            TaskScheduledId=self.item.task_id,
+            Reason=self.reason,
+            Details=self.details,
+        )
 
 
 def invoke_activity(registry: FunctionRegistry, name: str, input_text: str | None) -> str:

@@ -20,6 +20,7 @@ from azure.durable_functions import DurableOrchestrationClient
 
 from cli.durable_host.protocol import RuntimeStatus, parse_timestamp
 from cli.durable_host.registry import UnknownFunctionError
+from cli.durable_host.status import InstanceGoneError, InstanceNotFoundError
 
 if TYPE_CHECKING:
     from cli.durable_host.host import DurableHost
@@ -138,8 +139,6 @@ class LocalWebhooks:
     def _instance_operation(
         self, parts: list[str], query: dict[str, list[str]], data: Any
     ) -> list[Any]:
-        from cli.durable_host.host import InstanceGoneError, InstanceNotFoundError
-
         operations: dict[str, Callable[[], None]] = {
             "raiseEvent": lambda: self._host.raise_event(
                 parts[1], parts[3], None if data is None else json.loads(data)

@@ -17,6 +17,13 @@ from cli.durable_host.invocation import (
     call_orchestrator,
     describe_divergence,
 )
+from cli.durable_host.messages import (
+    already_running_notice,
+    parent_notice,
+    played_event,
+    start_message,
+    timer_message,
+)
 from cli.durable_host.protocol import (
     EventType,
     ReplaySchema,
@@ -31,7 +38,6 @@ from cli.durable_host.shim import (
     NonDeterminismError,
     ReplayPlan,
     ScheduledActivity,
-    ScheduledSubOrchestration,
     ScheduledTimer,
     UnsupportedActionError,
     steps_from_actions,
@@ -56,36 +62,6 @@ class EpisodeResult:
     checkpoint: Checkpoint
     history: list[dict[str, Any]]
     replay_seconds: float = 0.0
-
-
-def start_message(
-    instance_id: str,
-    execution_id: str,
-    name: str,
-    input_text: str | None,
-    at: datetime,
-    parent: InstanceRecord | None = None,
-) -> Message:
-    """The ExecutionStarted message that begins an execution."""
-    parent_instance = None
-    if parent is not None:
-        parent_instance = {
-            "Name": parent.name,
-            "OrchestrationInstance": {
-                "InstanceId": parent.instance_id,
-                "ExecutionId": parent.execution_id,
-            },
-        }
-    event = history_event(
-        EventType.EXECUTION_STARTED,
-        at,
-        Name=name,
-        Input=input_text,
-        Version="",
-        OrchestrationInstance={"InstanceId": instance_id, "ExecutionId": execution_id},
-        ParentInstance=parent_instance,
-    )
-    return Message(instance_id, event, execution_id)
 
 
 class EpisodeRunner:
@@ -202,7 +178,7 @@ class EpisodeRunner:
         for item in plan.scheduled:
             if isinstance(item, ScheduledActivity):
                 appended.append(
-                    _played(
+                    played_event(
                         EventType.TASK_SCHEDULED,
                         now,
                         item.task_id,
@@ -221,12 +197,16 @@ class EpisodeRunner:
                 )
             elif isinstance(item, ScheduledTimer):
                 fire_at = format_timestamp(item.fire_at)
-                appended.append(_played(EventType.TIMER_CREATED, now, item.task_id, FireAt=fire_at))
+                appended.append(
+                    played_event(EventType.TIMER_CREATED, now, item.task_id, FireAt=fire_at)
+                )
                 if not item.cancelled:
-                    messages.append(self._timer_message(record, item, fire_at, now))
+                    messages.append(
+                        timer_message(record, item, fire_at, now, self._settings.time_scale)
+                    )
             else:
                 appended.append(
-                    _played(
+                    played_event(
                         EventType.SUB_ORCHESTRATION_INSTANCE_CREATED,
                         now,
                         item.task_id,
@@ -237,7 +217,7 @@ class EpisodeRunner:
                 )
                 if self._instance_running(item.instance_id):
                     # DTFx refuses to start a sub-orchestration over a live instance.
-                    messages.append(self._already_running(record, item, now))
+                    messages.append(already_running_notice(record, item, now))
                     continue
                 child_execution = uuid.uuid4().hex
                 children.append(
@@ -259,7 +239,7 @@ class EpisodeRunner:
                         item.instance_id, child_execution, item.name, item.input, now, record
                     )
                 )
-        appended.append(_played(EventType.ORCHESTRATOR_COMPLETED, now))
+        appended.append(played_event(EventType.ORCHESTRATOR_COMPLETED, now))
         record.status = RuntimeStatus.RUNNING
         record.updated_at = format_timestamp(now)
         checkpoint = Checkpoint(
@@ -273,33 +253,6 @@ class EpisodeRunner:
             cancelled_timer_ids=plan.cancelled_timer_ids,
         )
         return EpisodeResult(checkpoint, history + appended)
-
-    def _already_running(
-        self, record: InstanceRecord, item: ScheduledSubOrchestration, now: datetime
-    ) -> Message:
-        event = history_event(
-            EventType.SUB_ORCHESTRATION_INSTANCE_FAILED,
-            now,
-            TaskScheduledId=item.task_id,
-            Reason=f"An orchestration with instance ID '{item.instance_id}' is already running.",
-            Details="",
-        )
-        return Message(record.instance_id, event, record.execution_id, item.task_id)
-
-    def _timer_message(
-        self, record: InstanceRecord, timer: ScheduledTimer, fire_at: str, now: datetime
-    ) -> Message:
-        wait = max(0.0, (timer.fire_at - now).total_seconds()) * self._settings.time_scale
-        event = history_event(EventType.TIMER_FIRED, timer.fire_at, TimerId=timer.task_id)
-        event["FireAt"] = fire_at
-        return Message(
-            record.instance_id,
-            event,
-            record.execution_id,
-            timer.task_id,
-            due_at=time.time() + wait,
-            fire_at=timer.fire_at.timestamp(),
-        )
 
     def _continue_as_new(
         self,
@@ -349,10 +302,10 @@ class EpisodeRunner:
         output_text = json.dumps(output)
         appended = list(new_events)
         if status == RuntimeStatus.TERMINATED:
-            appended.append(_played(EventType.EXECUTION_TERMINATED, now, Input=output_text))
-        appended.append(_played(EventType.ORCHESTRATOR_COMPLETED, now))
+            appended.append(played_event(EventType.EXECUTION_TERMINATED, now, Input=output_text))
+        appended.append(played_event(EventType.ORCHESTRATOR_COMPLETED, now))
         appended.append(
-            _played(
+            played_event(
                 EventType.EXECUTION_COMPLETED,
                 now,
                 OrchestrationStatus=str(status),
@@ -366,7 +319,7 @@ class EpisodeRunner:
         record.updated_at = format_timestamp(now)
         messages: list[Message] = []
         if record.parent_instance_id and record.parent_task_id is not None:
-            messages.append(self._parent_notice(record, status, output, now))
+            messages.append(parent_notice(record, status, output, now))
         checkpoint = Checkpoint(
             instance=record,
             consumed_message_ids=consumed,
@@ -376,34 +329,3 @@ class EpisodeRunner:
             drop_pending_work=True,
         )
         return EpisodeResult(checkpoint, history + appended)
-
-    def _parent_notice(
-        self, record: InstanceRecord, status: RuntimeStatus, output: Any, now: datetime
-    ) -> Message:
-        assert record.parent_instance_id is not None
-        if status == RuntimeStatus.COMPLETED:
-            event = history_event(
-                EventType.SUB_ORCHESTRATION_INSTANCE_COMPLETED,
-                now,
-                TaskScheduledId=record.parent_task_id,
-                Result=json.dumps(output),
-            )
-        else:
-            event = history_event(
-                EventType.SUB_ORCHESTRATION_INSTANCE_FAILED,
-                now,
-                TaskScheduledId=record.parent_task_id,
-                Reason=str(output),
-                Details=f"sub-orchestration {record.instance_id} ended {status}",
-            )
-        return Message(
-            record.parent_instance_id, event, record.parent_execution_id, record.parent_task_id
-        )
-
-
-def _played(
-    event_type: EventType, at: datetime, event_id: int = -1, **fields: Any
-) -> dict[str, Any]:
-    event = history_event(event_type, at, event_id, **fields)
-    event["IsPlayed"] = True
-    return event

@@ -8,18 +8,17 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from azure.durable_functions import DurableOrchestrationClient
 from azure.functions.decorators.function_app import DecoratorApi
 from azure.functions.durable_functions import ActivityTriggerConverter
-from pydantic import BaseModel
 
 from cli.durable_host.activities import ActivityOutcome, ActivityRunner
 from cli.durable_host.clock import VirtualClock
-from cli.durable_host.episode import EpisodeRunner, EpisodeSettings, start_message
+from cli.durable_host.episode import EpisodeRunner, EpisodeSettings
+from cli.durable_host.messages import start_message
 from cli.durable_host.metrics import HostMetrics, MetricsRecorder
 from cli.durable_host.protocol import (
     EventType,
@@ -27,51 +26,18 @@ from cli.durable_host.protocol import (
     RuntimeStatus,
     format_timestamp,
     history_event,
-    parse_timestamp,
 )
 from cli.durable_host.registry import FunctionRegistry
+from cli.durable_host.status import (
+    InstanceGoneError,
+    InstanceNotFoundError,
+    InstanceStatus,
+    status_from_record,
+)
 from cli.durable_host.store import HistoryStore, InstanceRecord, Message, WorkItem
 
 DEFAULT_STORE = Path(".local/durable/taskhub.sqlite")
 _CLOCK_KEY = "clock_offset_seconds"
-
-
-class InstanceNotFoundError(LookupError):
-    """No orchestration instance has that id."""
-
-
-class InstanceGoneError(RuntimeError):
-    """The instance already completed, failed or was terminated."""
-
-
-class InstanceStatus(BaseModel):
-    """An instance's status, with the fields of the SDK's `DurableOrchestrationStatus`."""
-
-    instance_id: str
-    name: str
-    runtime_status: RuntimeStatus
-    input: Any = None
-    output: Any = None
-    custom_status: Any = None
-    created_time: datetime
-    last_updated_time: datetime
-    history: list[dict[str, Any]] | None = None
-
-    def to_webhook_json(self) -> dict[str, Any]:
-        """The extension's status payload (what `DurableOrchestrationStatus.from_json` reads)."""
-        payload: dict[str, Any] = {
-            "name": self.name,
-            "instanceId": self.instance_id,
-            "runtimeStatus": str(self.runtime_status),
-            "input": self.input,
-            "customStatus": self.custom_status,
-            "output": self.output,
-            "createdTime": format_timestamp(self.created_time),
-            "lastUpdatedTime": format_timestamp(self.last_updated_time),
-        }
-        if self.history is not None:
-            payload["historyEvents"] = self.history
-        return payload
 
 
 class DurableHost:
@@ -371,27 +337,10 @@ class DurableHost:
             except queue.Empty:
                 break
             self._metrics.activity(outcome.seconds, outcome.succeeded)
-            results.append((outcome.item, self._completion_event(outcome)))
+            results.append((outcome.item, outcome.to_event(self.clock.now())))
         if results:
             self.store.complete_work_items(results)
         return bool(results)
-
-    def _completion_event(self, outcome: ActivityOutcome) -> dict[str, Any]:
-        now = self.clock.now()
-        if outcome.succeeded:
-            return history_event(
-                EventType.TASK_COMPLETED,
-                now,
-                TaskScheduledId=outcome.item.task_id,
-                Result=outcome.result,
-            )
-        return history_event(
-            EventType.TASK_FAILED,
-            now,
-            TaskScheduledId=outcome.item.task_id,
-            Reason=outcome.reason,
-            Details=outcome.details,
-        )
 
     def _run_episode(self, instance_id: str, messages: list[Message]) -> None:
         record = self.store.get_instance(instance_id)
@@ -444,18 +393,4 @@ class DurableHost:
         self, record: InstanceRecord, show_history: bool, show_input: bool
     ) -> InstanceStatus:
         history = self.store.load_history(record.instance_id) if show_history else None
-        return InstanceStatus(
-            instance_id=record.instance_id,
-            name=record.name,
-            runtime_status=record.status,
-            input=_loads(record.input) if show_input else None,
-            output=_loads(record.output),
-            custom_status=_loads(record.custom_status),
-            created_time=parse_timestamp(record.created_at),
-            last_updated_time=parse_timestamp(record.updated_at),
-            history=history,
-        )
-
-
-def _loads(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+        return status_from_record(record, history, show_input)
