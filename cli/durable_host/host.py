@@ -96,6 +96,7 @@ class DurableHost:
         """Dispatch on a background thread until `stop()` (the CLI's long-running mode)."""
         if self._thread is not None:
             return
+        self._become_dispatcher()
         self._stopping.clear()
         self._thread = threading.Thread(target=self._loop, name="durable-host", daemon=True)
         self._thread.start()
@@ -225,6 +226,7 @@ class DurableHost:
         Raises:
             TimeoutError: still busy after `timeout` seconds.
         """
+        self._become_dispatcher()
         deadline = time.monotonic() + timeout
         while not self._is_idle():
             remaining = deadline - time.monotonic()
@@ -238,6 +240,7 @@ class DurableHost:
         Raises:
             TimeoutError: still busy after `timeout` seconds.
         """
+        self._become_dispatcher()
         deadline = time.monotonic() + timeout
         while not self._is_idle(until=time.time()):
             remaining = deadline - time.monotonic()
@@ -252,6 +255,7 @@ class DurableHost:
             InstanceNotFoundError: no such instance.
             TimeoutError: not finished after `timeout` seconds.
         """
+        self._become_dispatcher()
         deadline = time.monotonic() + timeout
         while True:
             status = self.get_status(instance_id)
@@ -286,8 +290,7 @@ class DurableHost:
         """One dispatch round; waits up to `wait_seconds` for something to do if idle."""
         with self._pump_lock:
             self._wakeup.clear()
-            if not self._recovered:
-                self._recover()
+            self._become_dispatcher()
             progressed = self._acknowledge_activities()
             now = time.time()
             batches = self.store.due_messages(now)
@@ -322,8 +325,11 @@ class DurableHost:
         self._finished.put(outcome)
         self._wakeup.set()
 
-    def _recover(self) -> None:
-        """After a restart: run again every activity that was scheduled but not acknowledged."""
+    def _become_dispatcher(self) -> None:
+        """Take the hub's lease, then run again every unacknowledged activity (a restart)."""
+        if self._recovered:
+            return
+        self.store.claim_dispatch()
         self._recovered = True
         for item in self.store.pending_work_items():
             self._activities.submit(item)

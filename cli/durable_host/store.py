@@ -9,6 +9,7 @@ unacknowledged activities run again (at least once) and queued messages are deli
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
 import threading
@@ -16,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from cli.durable_host.protocol import RuntimeStatus
 
@@ -63,6 +64,10 @@ CREATE TABLE IF NOT EXISTS work_items (
 );
 CREATE TABLE IF NOT EXISTS host_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+
+class HubBusyError(RuntimeError):
+    """Another process holds the task hub's dispatcher lease."""
 
 
 @dataclass
@@ -139,11 +144,31 @@ class HistoryStore:
         # NORMAL survives a killed process (not a power cut) and keeps commits cheap.
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._lease: IO[str] | None = None
+
+    def claim_dispatch(self) -> None:
+        """Take the hub's dispatcher lease (an OS file lock, freed even by kill -9).
+
+        Raises:
+            HubBusyError: another live process is dispatching this hub.
+        """
+        if self._lease is not None:
+            return
+        lease = self.path.with_name(self.path.name + ".lease").open("a+")
+        try:
+            fcntl.flock(lease.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lease.close()
+            raise HubBusyError(f"another host is dispatching {self.path}") from None
+        self._lease = lease
 
     def close(self) -> None:
-        """Close the connection (the file stays for the next host)."""
+        """Close the connection and free the lease (the file stays for the next host)."""
         with self._lock:
             self._db.close()
+        if self._lease is not None:
+            self._lease.close()  # closing the descriptor releases the flock
+            self._lease = None
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

@@ -16,6 +16,7 @@ from cli.durable_host import (
     RuntimeStatus,
 )
 from cli.durable_host.protocol import EventType
+from cli.durable_host.store import HubBusyError
 from tests.cli.durable_host.sample_app import RENAMEABLE_ACTIVITY, app
 from tests.fixtures.durable_host import DurableHostFactory
 
@@ -322,6 +323,17 @@ def test_terminate_stops_a_waiting_instance(durable_host_factory: DurableHostFac
     assert status.runtime_status == RuntimeStatus.TERMINATED
     assert status.output == "cancelled by operator"
     host.run_until_idle(timeout=2)
+
+
+def test_only_one_host_dispatches_a_hub(tmp_path: Any) -> None:
+    hub = tmp_path / "hub.sqlite"
+    with DurableHost(app, hub) as first, DurableHost(app, hub) as second:
+        instance_id = first.start_new("chain", 0)
+        first.run_until_idle(timeout=5)
+
+        with pytest.raises(HubBusyError):
+            second.run_until_idle(timeout=5)
+        assert second.get_status(instance_id) is not None  # reading needs no lease
 
 
 def test_background_mode_runs_and_stops_cleanly(tmp_path: Any) -> None:
