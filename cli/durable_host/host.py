@@ -297,8 +297,10 @@ class DurableHost:
             # At time_scale 0 orchestration time only moves when nothing else is left to do, so
             # timers fire in order and after the work scheduled before them, deterministically.
             quiet = not batches and self._activities.in_flight == 0 and self._finished.empty()
-            if self._time_scale > 0 or quiet:
-                for instance_id, timers in self.store.due_timers(now).items():
+            timers_held = self._time_scale == 0 and not quiet
+            if not timers_held:
+                orchestration_now = self.clock.now().timestamp()
+                for instance_id, timers in self.store.due_timers(now, orchestration_now).items():
                     batches.setdefault(instance_id, []).extend(timers)
             for instance_id, messages in batches.items():
                 self._run_episode(instance_id, messages)
@@ -307,7 +309,8 @@ class DurableHost:
             with self._progress:
                 self._progress.notify_all()
             return True
-        next_due = self.store.next_due_at()
+        # Held timers wait for the running activities, which wake the dispatcher when done.
+        next_due = None if timers_held else self.store.next_due_at()
         if next_due is not None:
             wait_seconds = min(wait_seconds, max(0.0, next_due - time.time()))
         if wait_seconds > 0:
@@ -363,9 +366,9 @@ class DurableHost:
         offset_before = self.clock.offset_seconds
         result = self._episodes.run(record, self._history(record), current)
         checkpoint = result.checkpoint
+        if self.clock.offset_seconds != offset_before:  # a timer moved orchestration time
+            checkpoint.host_state[_CLOCK_KEY] = repr(self.clock.offset_seconds)
         self.store.commit(checkpoint)
-        if self.clock.offset_seconds != offset_before:
-            self.store.set_state(_CLOCK_KEY, repr(self.clock.offset_seconds))
         self._metrics.replay(result.replay_seconds, len(checkpoint.appended_events))
         if checkpoint.instance.status.is_terminal:
             self._histories.pop(instance_id, None)

@@ -130,6 +130,7 @@ class Checkpoint:
     started_instances: list[InstanceRecord] = field(default_factory=list)
     cancelled_timer_ids: list[int] = field(default_factory=list)
     drop_pending_work: bool = False
+    host_state: dict[str, str] = field(default_factory=dict)
 
 
 class HistoryStore:
@@ -240,13 +241,14 @@ class HistoryStore:
         """Non-timer messages whose delivery time has come, by instance, in arrival order."""
         return self._batches(_DUE_MESSAGES, now)
 
-    def due_timers(self, now: float) -> dict[str, list[Message]]:
-        """The earliest-firing pending timers (all instances), if their wall time has come."""
-        return self._batches(_DUE_TIMERS, now)
+    def due_timers(self, now: float, orchestration_now: float) -> dict[str, list[Message]]:
+        """The earliest-firing pending timers (all instances), once their wall time has come
+        or orchestration time has already passed them (it jumps when scaled timers fire)."""
+        return self._batches(_DUE_TIMERS, now, orchestration_now)
 
-    def _batches(self, query: str, now: float) -> dict[str, list[Message]]:
+    def _batches(self, query: str, *params: float) -> dict[str, list[Message]]:
         with self._lock:
-            rows = self._db.execute(query + " ORDER BY message_id", (now,)).fetchall()
+            rows = self._db.execute(query + " ORDER BY message_id", params).fetchall()
         batches: dict[str, list[Message]] = {}
         for message_id, instance_id, execution_id, task_id, event, due_at, fire_at in rows:
             batches.setdefault(instance_id, []).append(
@@ -263,9 +265,12 @@ class HistoryStore:
         return batches
 
     def next_due_at(self) -> float | None:
-        """Wall-clock time of the earliest queued message (a timer, usually)."""
+        """Wall-clock time of the next deliverable message (timers: the earliest-firing)."""
         with self._lock:
-            row = self._db.execute("SELECT MIN(due_at) FROM messages").fetchone()
+            row = self._db.execute(
+                "SELECT MIN(due_at) FROM messages WHERE fire_at IS NULL "
+                "OR fire_at = (SELECT MIN(fire_at) FROM messages)"
+            ).fetchone()
         return None if row[0] is None else float(row[0])
 
     def pending_work_items(self) -> list[WorkItem]:
@@ -333,6 +338,8 @@ class HistoryStore:
                 ],
             )
             _insert_messages(db, checkpoint.messages)
+            for key, value in checkpoint.host_state.items():
+                _set_state(db, key, value)
 
     def discard_messages(self, message_ids: list[int]) -> None:
         """Drop messages nobody will consume (stale executions, finished instances)."""
@@ -351,11 +358,7 @@ class HistoryStore:
     def set_state(self, key: str, value: str) -> None:
         """Persist a host setting."""
         with self._transaction() as db:
-            db.execute(
-                "INSERT INTO host_state (key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+            _set_state(db, key, value)
 
 
 _INSTANCE_COLUMNS = (
@@ -370,7 +373,8 @@ _DUE_MESSAGES = (
 )
 _DUE_TIMERS = (
     "SELECT message_id, instance_id, execution_id, task_id, event, due_at, fire_at "
-    "FROM messages WHERE fire_at = (SELECT MIN(fire_at) FROM messages) AND due_at <= ?"
+    "FROM messages WHERE fire_at = (SELECT MIN(fire_at) FROM messages) "
+    "AND (due_at <= ? OR fire_at <= ?)"
 )
 _INSERT_INSTANCE = f"INSERT INTO instances ({_INSTANCE_COLUMNS}) VALUES ({', '.join('?' * 12)})"  # noqa: S608
 
@@ -421,6 +425,14 @@ def _delete_instance(db: sqlite3.Connection, instance_id: str) -> int:
     for table in ("history", "messages", "work_items"):
         db.execute(f"DELETE FROM {table} WHERE instance_id = ?", (instance_id,))  # noqa: S608
     return int(db.execute("DELETE FROM instances WHERE instance_id = ?", (instance_id,)).rowcount)
+
+
+def _set_state(db: sqlite3.Connection, key: str, value: str) -> None:
+    db.execute(
+        "INSERT INTO host_state (key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
 
 
 def _insert_messages(db: sqlite3.Connection, messages: list[Message]) -> None:

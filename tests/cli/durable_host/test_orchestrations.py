@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -128,6 +128,28 @@ def test_waiting_again_after_a_lost_race_receives_the_event(
 
     assert reminded == {"reminded": True}
     assert host.wait_for(instance_id, timeout=5).output == 2
+
+
+def test_held_timers_do_not_spin_while_activities_run(
+    durable_host_factory: DurableHostFactory,
+) -> None:
+    host = durable_host_factory(app, time_scale=0.0, check_determinism=False)
+    instance_id = host.start_new("timer_race")  # its timers wait for a 0.2 s activity
+    cpu, wall = time.process_time(), time.monotonic()
+
+    host.wait_for(instance_id, timeout=10)
+
+    assert time.monotonic() - wall >= 0.2
+    assert time.process_time() - cpu < 0.15
+
+
+def test_orchestration_time_survives_a_restart(tmp_path: Any) -> None:
+    hub = tmp_path / "hub.sqlite"
+    with DurableHost(app, hub) as host:
+        host.wait_for(host.start_new("approval", {"hours": 24}), timeout=10)
+
+    with DurableHost(app, hub) as reopened:
+        assert reopened.clock.now() - datetime.now(UTC) >= timedelta(hours=23, minutes=59)
 
 
 @pytest.mark.filterwarnings("ignore:Potential duplicate Task completion")
