@@ -44,6 +44,9 @@ from cli.durable_host.shim import (
 )
 from cli.durable_host.store import Checkpoint, InstanceRecord, Message, WorkItem
 
+# The extension refuses a larger custom status (and the orchestration fails with it).
+MAX_CUSTOM_STATUS_BYTES = 16 * 1024
+
 
 @dataclass(frozen=True)
 class EpisodeSettings:
@@ -127,7 +130,11 @@ class EpisodeRunner:
                 failure = f"{type(error).__name__}: {error}"
         replay_seconds = time.perf_counter() - clock_started
         if state is not None and state.custom_status is not None:
-            record.custom_status = json.dumps(state.custom_status)
+            custom_status = json.dumps(state.custom_status)
+            if len(custom_status.encode("utf-16-le")) > MAX_CUSTOM_STATUS_BYTES:
+                failure = failure or "custom status is larger than 16 KB of UTF-16 JSON"
+            else:
+                record.custom_status = custom_status
 
         if failure is not None or (state is not None and state.error):
             error_text = failure or (state.error if state else None) or "unknown error"

@@ -233,6 +233,14 @@ def stepped(context: df.DurableOrchestrationContext) -> Orchestration:
 
 
 @bp.orchestration_trigger(context_name="context")
+def chatty_status(context: df.DurableOrchestrationContext) -> Orchestration:
+    # Deliberately wrong (R10): records in custom status instead of counters.
+    context.set_custom_status({"rows": ["x" * 100] * context.get_input()})
+    yield context.call_activity("add_one", 0)
+    return "unreachable when the status is too big"
+
+
+@bp.orchestration_trigger(context_name="context")
 def failing_child(context: df.DurableOrchestrationContext) -> Orchestration:
     yield context.call_activity("explode", context.get_input())
     return "unreachable"

@@ -258,6 +258,20 @@ def test_custom_status_is_readable_while_running(
     assert host.wait_for(instance_id, timeout=5).output == "finished"
 
 
+def test_custom_status_over_16_kb_fails_like_the_extension(
+    durable_host_factory: DurableHostFactory,
+) -> None:
+    host = durable_host_factory(app)
+    small, large = host.start_new("chatty_status", 10), host.start_new("chatty_status", 100)
+
+    host.run_until_idle(timeout=5)
+
+    assert _status(host, small).runtime_status == RuntimeStatus.COMPLETED
+    failed = _status(host, large)
+    assert failed.runtime_status == RuntimeStatus.FAILED
+    assert "16 KB" in failed.output
+
+
 @pytest.mark.filterwarnings("ignore:Potential duplicate Task completion")
 def test_events_raised_before_the_wait_are_buffered(
     durable_host_factory: DurableHostFactory,
