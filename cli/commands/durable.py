@@ -55,6 +55,9 @@ def _host_options(parser: argparse.ArgumentParser) -> None:
         "--time-scale", type=float, default=0.0, help="real seconds per timer second (0: at once)"
     )
     parser.add_argument("--timeout", type=float, default=24 * 3600.0)
+    parser.add_argument(
+        "--check-determinism", action="store_true", help="replay every episode twice and compare"
+    )
 
 
 def load_app(spec: str) -> DecoratorApi:
@@ -70,7 +73,11 @@ def _open(args: argparse.Namespace, with_app: bool = True) -> DurableHost:
     app: DecoratorApi | list[DecoratorApi] = load_app(args.app) if with_app else []
     options: dict[str, Any] = {}
     if with_app:
-        options = {"max_activity_workers": args.workers, "time_scale": args.time_scale}
+        options = {
+            "max_activity_workers": args.workers,
+            "time_scale": args.time_scale,
+            "check_determinism": args.check_determinism,
+        }
     return DurableHost(app, args.hub, **options)
 
 
