@@ -54,6 +54,10 @@ class _Node:
     recorded: bool = False
     fire_at: datetime | None = None
     instance_id: str | None = None
+    # Compound bookkeeping (kinds "all" / "any"), kept as counters: fan-outs are wide.
+    settled_children: int = 0
+    child_failed: bool = False
+    building: bool = False
     # Retry bookkeeping (kind == "retry"): DTFx's RetryInterceptor loop.
     attempt: int = 0
     first_attempt_at: datetime | None = None
@@ -262,8 +266,10 @@ class ActionReplayer:
             return _Node("event", action, parent, state="succeeded")
         if action_type in (ActionType.WHEN_ALL, ActionType.WHEN_ANY):
             node = _Node("all" if action_type == ActionType.WHEN_ALL else "any", action, parent)
+            node.building = True  # children that finish at once are counted, judged after
             for child_action in action.get("compoundActions") or []:
                 node.children.append(self._invoke(child_action, node))
+            node.building = False
             self._evaluate_compound(node)
             return node
         raise UnsupportedActionError(
@@ -293,20 +299,25 @@ class ActionReplayer:
             return
         if parent.kind == "retry":
             self._on_retry_child(parent, node)
-        else:
+            return
+        parent.settled_children += 1
+        parent.child_failed = parent.child_failed or node.state != "succeeded"
+        if not parent.building:
             self._evaluate_compound(parent)
 
     def _evaluate_compound(self, node: _Node) -> None:
+        """Task.WhenAny ends with the first child; Task.WhenAll only once every child ended.
+
+        .NET's WhenAll does not stop at the first failure (the SDK's task_all does), so work
+        the orchestrator schedules after a failed task_all waits for the stragglers on Azure too.
+        """
         if not node.running:
             return
-        done = [child for child in node.children if not child.running]
         if node.kind == "any":
-            if done or not node.children:
+            if node.settled_children or not node.children:
                 self._settle(node, ok=True)
-        elif any(child.state in ("failed", "cancelled") for child in done):
-            self._settle(node, ok=False)
-        elif len(done) == len(node.children):
-            self._settle(node, ok=True)
+        elif node.settled_children == len(node.children):
+            self._settle(node, ok=not node.child_failed)
 
     def _on_retry_child(self, retry: _Node, child: _Node) -> None:
         if retry.waiting_on_timer:

@@ -77,3 +77,23 @@ def test_entities_are_reported_as_unsupported() -> None:
 
     with pytest.raises(UnsupportedActionError, match="CALL_ENTITY"):
         replay([call_entity], started())
+
+
+def test_work_after_a_failed_when_all_waits_for_the_other_children() -> None:
+    all_of = {
+        "actionType": int(ActionType.WHEN_ALL),
+        "compoundActions": [activity("a"), activity("b")],
+    }
+    history = [
+        *started(),
+        history_event(EventType.TASK_SCHEDULED, AT, 0, Name="a", Input="0"),
+        history_event(EventType.TASK_SCHEDULED, AT, 1, Name="b", Input="0"),
+        history_event(EventType.TASK_FAILED, AT, TaskScheduledId=0, Reason="x", Details=""),
+    ]
+    steps = [all_of, activity("after")]  # the SDK's task_all failed fast; the code went on
+
+    waiting = replay(steps, history)
+    done = replay(steps, [*history, history_event(EventType.TASK_COMPLETED, AT, TaskScheduledId=1)])
+
+    assert waiting.scheduled == []  # as on Azure: Task.WhenAll waits for b
+    assert done.scheduled == [ScheduledActivity(2, "after", "0")]
