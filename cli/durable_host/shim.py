@@ -53,7 +53,6 @@ class _Node:
     task_id: int | None = None
     recorded: bool = False
     fire_at: datetime | None = None
-    instance_id: str | None = None
     # Compound bookkeeping (kinds "all" / "any"), kept as counters: fan-outs are wide.
     settled_children: int = 0
     child_failed: bool = False
@@ -204,10 +203,6 @@ class ActionReplayer:
                 f"but the orchestrator now calls {node.action.get('functionName')!r}"
             )
         node.recorded = True
-        if expected == "timer":
-            node.fire_at = parse_timestamp(event["FireAt"])
-        elif expected == "sub_orchestration":
-            node.instance_id = event.get("InstanceId")
 
     def _deliver(self, event: dict[str, Any]) -> None:
         name = event.get("Name") or ""
