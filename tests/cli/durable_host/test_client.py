@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import azure.durable_functions as df
@@ -110,3 +111,45 @@ def test_starting_an_unregistered_orchestrator_raises(
         assert "no_such_orchestrator" in str(error)
     else:
         raise AssertionError("start_new should have failed")
+
+
+def test_filtered_queries_and_purges(durable_host_factory: DurableHostFactory) -> None:
+    host = durable_host_factory(app, time_scale=1.0)
+    client = host.client()
+    completed = df.OrchestrationRuntimeStatus.Completed
+
+    async def scenario() -> tuple[Any, ...]:
+        await client.start_new("chain", instance_id="done-1", client_input=1)
+        await client.start_new("approval", instance_id="waiting-1", client_input={"hours": 1})
+        host.run_due(timeout=5)
+        since = datetime.now(UTC) - timedelta(hours=1)
+        finished = await client.get_status_by(created_time_from=since, runtime_status=[completed])
+        purged = await client.purge_instance_history_by(since, runtime_status=[completed])
+        left = await client.get_status_all()
+        return finished, purged, left
+
+    finished, purged, left = asyncio.run(scenario())
+
+    assert [s.instance_id for s in finished] == ["done-1"]
+    assert purged.instances_deleted == 1
+    assert [s.instance_id for s in left] == ["waiting-1"]
+
+
+def test_wait_for_completion_with_a_background_host(
+    durable_host_factory: DurableHostFactory,
+) -> None:
+    host = durable_host_factory(app)
+    host.start()
+    client = host.client()
+    req = func.HttpRequest("POST", "http://localhost/api/runs", body=b"")
+
+    async def scenario() -> func.HttpResponse:
+        instance_id = await client.start_new("chain", client_input=5)
+        return await client.wait_for_completion_or_create_check_status_response(
+            req, instance_id, timeout_in_milliseconds=5000, retry_interval_in_milliseconds=50
+        )
+
+    response = asyncio.run(scenario())
+
+    assert response.status_code == 200
+    assert json.loads(response.get_body()) == 8
