@@ -12,6 +12,7 @@ from charset_normalizer import from_bytes
 
 HEAD_BYTES = 2_000_000
 MAX_TITLE_ROWS = 10
+MAX_DISTINCT = 500
 
 
 @dataclass(frozen=True)
@@ -73,3 +74,25 @@ def _header_index(lines: list[list[str]]) -> int:
         if sum(1 for c in row if c.strip()) >= max(2, width * 0.6):
             return index
     return 0
+
+
+def count_values(
+    path: Path, sample: CsvSample, columns: list[int], max_distinct: int = MAX_DISTINCT
+) -> list[Counter[str]]:
+    """Distinct values with counts over the whole file, for the chosen columns.
+
+    Streams the file with the sample's encoding and delimiter. A column that passes
+    `max_distinct` different values stops growing (it is no enumeration), counts stay exact
+    for the values already seen.
+    """
+    counters: list[Counter[str]] = [Counter() for _ in columns]
+    with path.open(encoding=sample.encoding, errors="replace", newline="") as handle:
+        reader = csv.reader(handle, delimiter=sample.delimiter)
+        for _ in range(sample.header_row):
+            next(reader, None)
+        for row in reader:
+            for counter, index in zip(counters, columns, strict=True):
+                value = row[index].strip() if index < len(row) else ""
+                if value and (value in counter or len(counter) < max_distinct):
+                    counter[value] += 1
+    return counters

@@ -224,7 +224,8 @@ def _value_phrase(profile: ColumnProfile, kind: ValueKind | None) -> str:
     if kind == "money" and profile.decimal_comma:
         return f"{percent} of values are amounts with a decimal comma"
     if kind == "enum":
-        return f"{profile.distinct} distinct values repeat across {profile.non_empty} rows"
+        plural = "s repeat" if profile.distinct != 1 else " repeats"
+        return f"{profile.distinct} distinct value{plural} across {profile.non_empty} rows"
     return f"{percent} of values {_KIND_PHRASES[kind].removeprefix('values ')}"
 
 

@@ -62,21 +62,6 @@ class ColumnProposal(BaseModel):
     assisted: bool = False
 
 
-class ColumnsProposal(BaseModel):
-    """The proposal for one export file: every column, in file order, for a person to confirm."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    object: str
-    source_file: str
-    rows_sampled: int
-    columns: list[ColumnProposal]
-
-    def assignment(self) -> dict[str, str | None]:
-        """Column -> canonical field (None where a custom field is proposed)."""
-        return {c.column: c.field for c in self.columns}
-
-
 class ValueMapEntry(BaseModel):
     """One distinct source value, how often it occurs, and the canonical value proposed for it."""
 
@@ -102,3 +87,19 @@ class ValueMapProposal(BaseModel):
     def unmapped(self) -> list[str]:
         """The raw values the reviewer must map by hand."""
         return [e.raw for e in self.entries if e.canonical is None]
+
+
+class ColumnsProposal(BaseModel):
+    """The proposal for one export file: every column, in file order, for a person to confirm."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    object: str
+    source_file: str
+    rows_sampled: int
+    columns: list[ColumnProposal]
+    value_maps: list[ValueMapProposal] = Field(default_factory=list)
+
+    def assignment(self) -> dict[str, str | None]:
+        """Column -> canonical field (None where a custom field is proposed)."""
+        return {c.column: c.field for c in self.columns}

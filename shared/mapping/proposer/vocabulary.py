@@ -67,9 +67,24 @@ class MatchableSynonym(BaseModel):
     normalised: str
 
 
-def _load_yaml(path: Path) -> Any:
+class _WordsLoader(yaml.SafeLoader):
+    """YAML 1.1 reads yes/no/on/off as booleans; in a word list they are words."""
+
+
+_WordsLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_words_yaml(path: Path) -> Any:
+    """Loads a vocabulary file with yes/no/on/off kept as strings.
+
+    Raises:
+        VocabularyError: the file is not valid YAML (message names the file).
+    """
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_WordsLoader)  # noqa: S506
     except yaml.YAMLError as error:
         raise VocabularyError(f"{path.name}: not valid YAML ({error})") from None
 
@@ -96,7 +111,7 @@ def word_lists() -> WordLists:
     """The validated abbreviations.yaml."""
     path = VOCABULARY_DIR / "abbreviations.yaml"
     try:
-        return WordLists.model_validate(_load_yaml(path))
+        return WordLists.model_validate(load_words_yaml(path))
     except ValidationError as error:
         raise VocabularyError(_validation_message(path, error)) from None
 
@@ -147,7 +162,7 @@ def object_vocabulary(object_kind: str) -> ObjectVocabulary:
         known = ", ".join(supported_objects())
         raise VocabularyError(f"no vocabulary for object '{object_kind}' (known: {known})")
     try:
-        vocabulary = ObjectVocabulary.model_validate(_load_yaml(path))
+        vocabulary = ObjectVocabulary.model_validate(load_words_yaml(path))
     except ValidationError as error:
         raise VocabularyError(_validation_message(path, error)) from None
     if vocabulary.object != object_kind:
