@@ -28,6 +28,7 @@ class CustomFieldProposal(BaseModel):
     name: str
     type: CustomFieldType
     options: list[str] | None = None
+    counts: list[int] | None = None  # how often each option occurs in the sample
 
 
 class Detected(BaseModel):
