@@ -46,18 +46,21 @@ def infer_type(profile: ColumnProfile) -> CustomFieldType:
 
 
 def propose_custom_field(profile: ColumnProfile) -> CustomFieldProposal:
-    """A custom field for the column: name, type, and the options of a (multi-)picklist."""
+    """A custom field for the column: name, type, and the options (with sample counts) of a
+    picklist or multi-select."""
     field_type = infer_type(profile)
-    options: list[str] | None = None
+    name = custom_field_name(profile.header)
     if field_type == "picklist":
-        options = [value for value, _ in profile.counts.most_common(MAX_OPTIONS)]
+        common = profile.counts.most_common(MAX_OPTIONS)
     elif field_type == "multi_select" and profile.delimiter:
         parts: Counter[str] = Counter()
         for value, count in profile.counts.items():
             for part in value.split(profile.delimiter):
                 if part.strip():
                     parts[part.strip()] += count
-        options = [value for value, _ in parts.most_common(MAX_OPTIONS)]
+        common = parts.most_common(MAX_OPTIONS)
+    else:
+        return CustomFieldProposal(name=name, type=field_type)
     return CustomFieldProposal(
-        name=custom_field_name(profile.header), type=field_type, options=options
+        name=name, type=field_type, options=[v for v, _ in common], counts=[c for _, c in common]
     )

@@ -26,6 +26,7 @@ from shared.mapping.proposer.vocabulary import (
 
 DEFAULT_MIN_CONFIDENCE = 0.45
 ALTERNATIVE_FLOOR = 0.3
+CLOSEST_FLOOR = 0.25  # under this the closest field is noise, not worth a reviewer's time
 
 
 @dataclass
@@ -79,9 +80,12 @@ def match_columns(
         by_field.setdefault(synonym.field, []).append(synonym)
     fields = list(vocabulary.fields)
     scores: dict[str, dict[str, PairScore]] = {}
+    about_others: dict[str, str] = {}
     for name, raw in zip(names, headers, strict=True):
         normalised = normalise_header(raw, abbreviations(), context, lexicon())
         someone_else = other_party(normalised)
+        if someone_else:
+            about_others[name] = someone_else
         scores[name] = {
             path: score_pair(
                 raw or name, profiles[name], spec, name_evidence(normalised, by_field[path]),
@@ -97,7 +101,9 @@ def match_columns(
     assigned = {names[r]: fields[c] for r, c in assign(matrix).items()}
     winners = {path: column for column, path in assigned.items()}
     proposals = [
-        _column_proposal(n, assigned.get(n), scores[n], profiles[n], winners, object_kind)
+        _column_proposal(
+            n, assigned.get(n), scores[n], profiles[n], winners, object_kind, about_others.get(n)
+        )
         for n in names
     ]
     rows = max((len(c) for c in columns), default=0)
@@ -140,6 +146,7 @@ def _column_proposal(
     profile: ColumnProfile,
     winners: dict[str, str],
     object_kind: str,
+    about_other: str | None,
 ) -> ColumnProposal:
     alternatives = _alternatives(scores, chosen)
     if chosen is not None:
@@ -153,10 +160,12 @@ def _column_proposal(
     closest = f"{best_path}, {best.confidence:.2f}"
     if best.confidence >= DEFAULT_MIN_CONFIDENCE and best_path in winners:
         why = f"'{best_path}' fits but column '{winners[best_path]}' fits it better ({closest})"
-    elif best.confidence >= ALTERNATIVE_FLOOR:
-        why = f"no canonical {object_kind} field fits well (closest: {closest})"
+    elif best.confidence >= CLOSEST_FLOOR:
+        why = f"no canonical {object_kind} field fits well (closest: {closest}: {best.reason})"
     else:
         why = f"no canonical {object_kind} field fits"
+    if about_other:
+        why = f"the header is about someone else ('{about_other}'): {why}"
     options = f" of {len(custom.options)} values" if custom.options else ""
     return ColumnProposal(
         column=column, field=None, confidence=round(1 - best.confidence, 3),
