@@ -128,6 +128,7 @@ def _compile_table(
         run_id_column=_column(prov.run_id_column, spec),
         run_id=context.run_id,
         fields=(),
+        update_only=entry.key.source is not None,
         map_sha256=sha,
     )
     if entry.phi_category and entry.phi_category in context.exclude_phi:

@@ -86,7 +86,11 @@ class AttachmentStep:
 
 @dataclass
 class CompiledTable:
-    """One table entry compiled for one run; `transform` is the per-record hot path."""
+    """One table entry compiled for one run; `transform` is the per-record hot path.
+
+    `update_only` entries merge columns onto a record another entry creates (e.g. insurance
+    fields onto the patient's contact): write them with `If-Match: *` so they never create.
+    """
 
     entry: str
     table: str
@@ -104,6 +108,7 @@ class CompiledTable:
     extras: tuple[Callable[[Any, dict[str, Any], dict[str, Any]], None], ...] = ()
     attachment: AttachmentStep | None = None
     match: tuple[str, Getter] | None = None
+    update_only: bool = False
     enabled: bool = True
     disabled_reason: str | None = None
     lineage: dict[str, str] = field(default_factory=dict)
