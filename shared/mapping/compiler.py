@@ -151,7 +151,7 @@ def _compile_table(
                 target, getter, converter, rule.required, rule.on_invalid or entry.policy, lineage
             )
         )
-    if entry.created_on and prov.created_on_column:
+    if entry.created_on and prov.created_on_column and entry.operation != "export":
         created = FieldRule.model_validate({"from": entry.created_on, "type": "datetime"})
         column = _column(prov.created_on_column, spec)
         converter = build_converter(created, spec.destination, ZoneInfo(spec.timezone))
