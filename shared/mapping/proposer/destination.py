@@ -90,6 +90,7 @@ class WantedColumn(BaseModel):
     type: DestinationType
     source: str
     choices: list[str] = Field(default_factory=list)
+    labels: dict[str, str] = Field(default_factory=dict)  # canonical value -> option label
 
 
 class OptionProposal(BaseModel):
@@ -115,6 +116,7 @@ class ColumnDecision(BaseModel):
     existing: str | None = None
     reason: str
     options: list[OptionProposal] = Field(default_factory=list)
+    fed_by: str | None = None  # the export column that feeds it, if any
 
 
 class DestinationMapProposal(BaseModel):
@@ -226,7 +228,20 @@ def propose_destination_map(
         prefix: Publisher prefix for new custom columns ('new_'; Salesforce maps add '__c').
     """
     seen = _canonical_counts(proposal)
-    decisions = [decide_column(w, live, seen.get(w.source), prefix) for w in wanted]
+    feeders: dict[str, str] = {}
+    for column in proposal.columns:
+        if column.field:
+            feeders[column.field] = column.column
+            root = column.field.removesuffix(".date").removesuffix(".time")
+            if root != column.field:  # 'start.date' and 'start.time' together feed 'start'
+                feeders[root] = (
+                    f"{feeders[root]} + {column.column}" if root in feeders else column.column
+                )
+    decisions = []
+    for want in wanted:
+        counts = _as_labels(seen[want.source], want.labels) if want.source in seen else None
+        decision = decide_column(want, live, counts, prefix)
+        decisions.append(decision.model_copy(update={"fed_by": feeders.get(want.source)}))
     for column in proposal.columns:
         custom = column.custom_field
         if custom is None:
@@ -235,8 +250,17 @@ def propose_destination_map(
         want = WantedColumn(table=object_table, column=f"{prefix}{custom.name}",
                             type=_CUSTOM_TYPES[custom.type], source=column.column,
                             choices=custom.options or [])  # fmt: skip
-        decisions.append(decide_column(want, live, counts or None, prefix))
+        decision = decide_column(want, live, counts or None, prefix)
+        decisions.append(decision.model_copy(update={"fed_by": column.column}))
     return DestinationMapProposal(decisions=decisions)
+
+
+def _as_labels(canonical: Counter[str], labels: Mapping[str, str]) -> Counter[str]:
+    """Canonical value counts as the destination's option labels (unmapped values keep theirs)."""
+    found: Counter[str] = Counter()
+    for value, count in canonical.items():
+        found[labels.get(value, value)] += count
+    return found
 
 
 def _canonical_counts(proposal: ColumnsProposal) -> dict[str, Counter[str]]:
