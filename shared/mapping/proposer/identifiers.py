@@ -14,12 +14,14 @@ _MEDICARE_WEIGHTS = (1, 3, 7, 9, 1, 3, 7, 9)
 
 def is_nhs_number(value: str) -> bool:
     """UK NHS number: 10 digits, modulus 11 (spaces allowed, '943 476 5870')."""
-    return bool(nhs.is_valid(_SEPARATORS.sub("", value)))
+    digits = _SEPARATORS.sub("", value)
+    return len(digits) == 10 and digits.isdigit() and bool(nhs.is_valid(digits))
 
 
 def is_tckn(value: str) -> bool:
     """Turkish T.C. Kimlik No: 11 digits, first not 0, two check digits."""
-    return bool(tckimlik.is_valid(_SEPARATORS.sub("", value)))
+    digits = _SEPARATORS.sub("", value)
+    return len(digits) == 11 and digits.isdigit() and bool(tckimlik.is_valid(digits))
 
 
 def is_medicare_number(value: str) -> bool:
