@@ -24,7 +24,9 @@ DestinationType = Literal[
     "string", "memo", "integer", "decimal", "money", "boolean", "date", "datetime",
     "choice", "multichoice", "lookup", "other",
 ]  # fmt: skip
-Action = Literal["reuse", "create_column", "add_options", "type_conflict", "missing_table"]
+Action = Literal[
+    "reuse", "create_column", "add_options", "type_conflict", "missing_table", "missing_standard"
+]
 NAME_FIT = 0.9
 
 # Which live type can hold which wanted type (a memo holds a string, a decimal holds an integer).
@@ -91,6 +93,7 @@ class WantedColumn(BaseModel):
     source: str
     choices: list[str] = Field(default_factory=list)
     labels: dict[str, str] = Field(default_factory=dict)  # canonical value -> option label
+    custom: bool = True  # False for the platform's own columns, which cannot be created
 
 
 class OptionProposal(BaseModel):
@@ -117,6 +120,41 @@ class ColumnDecision(BaseModel):
     reason: str
     options: list[OptionProposal] = Field(default_factory=list)
     fed_by: str | None = None  # the export column that feeds it, if any
+
+
+class LiveChoice(BaseModel):
+    """An option as `describe()` reports it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    value: int | str
+    label: str
+
+
+class LiveColumn(BaseModel):
+    """A column as `describe()` reports it (other attributes ignored)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str
+    type: str
+    choices: list[LiveChoice] = Field(default_factory=list)
+
+
+class LiveTable(BaseModel):
+    """A table as `describe()` reports it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    columns: dict[str, LiveColumn] = Field(default_factory=dict)
+
+
+class LiveMetadata(BaseModel):
+    """`describe()` output read back from JSON (e.g. a file saved by the operator)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    tables: dict[str, LiveTable] = Field(default_factory=dict)
 
 
 class DestinationMapProposal(BaseModel):
@@ -197,6 +235,9 @@ def decide_column(
         reason = f"exists as {exact.type}, which cannot hold {wanted.type}"
         return decision("type_conflict", reason, existing=exact.name)
     found = (exact, 1.0) if exact is not None else _fitting_column(table, wanted, prefix)
+    if found is None and not wanted.custom:
+        reason = "a standard column is missing: check the edition or the describe() scope"
+        return decision("missing_standard", reason)
     if found is None:
         reason = f"no {wanted.type} column like '{wanted.column}' exists"
         return decision("create_column", reason, options=_options(labels, None))
@@ -217,6 +258,7 @@ def propose_destination_map(
     *,
     object_table: str,
     prefix: str = "new_",
+    suffix: str = "",
 ) -> DestinationMapProposal:
     """Checks the default map's columns and the proposal's custom fields against live metadata.
 
@@ -225,7 +267,8 @@ def propose_destination_map(
         live: The destination's metadata (`describe()`).
         proposal: The confirmed-to-be column proposal (custom fields, value maps).
         object_table: The destination table the object lands in ('contact').
-        prefix: Publisher prefix for new custom columns ('new_'; Salesforce maps add '__c').
+        prefix: Publisher prefix for new custom columns (Dataverse 'new_').
+        suffix: Suffix for new custom columns (Salesforce '__c').
     """
     seen = _canonical_counts(proposal)
     feeders: dict[str, str] = {}
@@ -247,7 +290,7 @@ def propose_destination_map(
         if custom is None:
             continue
         counts = Counter(dict(zip(custom.options or [], custom.counts or [], strict=False)))
-        want = WantedColumn(table=object_table, column=f"{prefix}{custom.name}",
+        want = WantedColumn(table=object_table, column=f"{prefix}{custom.name}{suffix}",
                             type=_CUSTOM_TYPES[custom.type], source=column.column,
                             choices=custom.options or [])  # fmt: skip
         decision = decide_column(want, live, counts or None, prefix)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from shared.mapping.names import logical_name
+from shared.mapping.names import is_custom, logical_name
 from shared.mapping.proposer.destination import DestinationType, WantedColumn
 from shared.mapping.spec import FieldRule, MapSpec, ValueMap
 
@@ -73,6 +73,7 @@ def wanted_columns(spec: MapSpec, object_kind: str) -> list[WantedColumn]:
                     source=_source(rule),
                     choices=choices,
                     labels=_labels(rule, spec),
+                    custom=is_custom(column, spec.destination, spec.publisher_prefix),
                 )
             )
     return wanted

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared.mapping.proposer.destination import DestinationMapProposal
 from shared.mapping.proposer.models import ColumnsProposal, ValueMapProposal
 
 
@@ -56,3 +57,24 @@ def value_map_markdown(value_map: ValueMapProposal) -> list[str]:
     if value_map.unmapped:
         lines.extend(["", f"{len(value_map.unmapped)} value(s) need a canonical value."])
     return lines
+
+
+_DESTINATION_HEADER = "| Table | Column | Type | Fed by | Action | Reason |"
+
+
+def destination_markdown(proposal: DestinationMapProposal) -> str:
+    """The destination check as Markdown: what is reused, then the schema plan."""
+    lines = ["# Destination check", ""]
+    for title, decisions in (("Reused", proposal.reused), ("Schema plan", proposal.schema_plan)):
+        lines += [f"## {title} ({len(decisions)})", "", _DESTINATION_HEADER, "|---" * 6 + "|"]
+        for d in decisions:
+            lines.append(
+                f"| {d.table} | `{d.column}` | {d.type} | {_cell(d.fed_by or '(not in export)')} "
+                f"| {d.action} | {_cell(d.reason)} |"
+            )
+        for d in decisions:
+            missing = [f"{o.label} ({o.count})" for o in d.options if not o.exists]
+            if missing:
+                lines.append(f"\n`{d.column}` needs options: {_cell(', '.join(missing))}")
+        lines.append("")
+    return "\n".join(lines)

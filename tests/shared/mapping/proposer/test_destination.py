@@ -124,3 +124,12 @@ def test_a_whole_export_proposal_plans_custom_fields_and_value_options() -> None
     assert patient_name.action == "create_column" and patient_name.source == "Patient Name"
     assert {d.column for d in result.schema_plan} == {"new_status", "new_patient_name"}
     assert [d.column for d in result.reused] == ["new_start"]
+
+
+def test_a_missing_standard_column_is_flagged_not_planned_for_creation() -> None:
+    wanted = WantedColumn(
+        table="contact", column="telephone1", type="string", source="contact_points[phone]",
+        custom=False,
+    )  # fmt: skip
+    decision = decide_column(wanted, LIVE, prefix="new_")
+    assert decision.action == "missing_standard"
