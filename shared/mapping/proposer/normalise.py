@@ -20,7 +20,8 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 _SYMBOL_WORDS = str.maketrans({"#": " no ", "%": " percent ", "&": " and ", "@": " at "})
 MIN_SEGMENT = 2
 
-STOP_WORDS = frozenset({"the", "of", "a", "an", "for", "in", "on", "at", "to", "is", "ve", "ile"})
+# English and Turkish filler words. Not 'is': Turkish 'iş' (work) folds to it.
+STOP_WORDS = frozenset({"the", "of", "a", "an", "for", "in", "on", "at", "to", "ve", "ile"})
 
 
 def fold(text: str) -> str:
@@ -39,19 +40,15 @@ def split_words(text: str) -> list[str]:
     text = _LETTER_DIGIT.sub(" ", text)
     words = [w for w in _NON_WORD.split(fold(text)) if w]
     joined: list[str] = []
+    letters_only = False  # the last word was built from single letters (d-o-b so far)
     for word in words:
-        if len(word) == 1 and word.isalpha() and joined and _is_letter_run(joined[-1]):
+        single = len(word) == 1 and word.isalpha()
+        if single and letters_only and joined:
             joined[-1] += word
         else:
             joined.append(word)
+            letters_only = single
     return joined
-
-
-def _is_letter_run(word: str) -> bool:
-    # A previous single letter (or a run of them) that this letter continues: d-o-b.
-    return (
-        word.isalpha() and len(word) <= 3 and word == word.lower() and len(set(word)) == len(word)
-    )
 
 
 def segment(word: str, lexicon: frozenset[str]) -> list[str]:

@@ -54,3 +54,13 @@ def test_run_together_words_split_into_fewest_known_pieces() -> None:
     assert segment("patno", known) == ["patno"]
     assert segment("dateofbirth", known) == ["date", "of", "birth"]
     assert segment("zzzz", known) == ["zzzz"]
+
+
+def test_a_lone_letter_after_a_word_stays_a_word() -> None:
+    # 'TEL_M' is telephone + m(obile), not a run of initials like 'D.O.B.'.
+    assert split_words("TEL_M") == ["tel", "m"]
+    assert split_words("M/F") == ["mf"]
+
+
+def test_turkish_is_work_is_not_dropped_as_an_english_stop_word() -> None:
+    assert normalise_header("İş Tel", abbreviations()) == "is telephone"
