@@ -6,6 +6,7 @@ import csv
 import io
 from collections import Counter
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -52,13 +53,17 @@ def read_csv_sample(path: Path, max_rows: int = 200) -> CsvSample:
         max_rows: Data rows to keep after the header.
     """
     with path.open("rb") as handle:
-        text, encoding = decode(handle.read(HEAD_BYTES))
+        head = handle.read(HEAD_BYTES)
+    text, encoding = decode(head)
     try:
         delimiter = csv.Sniffer().sniff(text[:20_000], delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    lines = [row for _, row in zip(range(max_rows + MAX_TITLE_ROWS + 1), reader, strict=False)]
+    limit = max_rows + MAX_TITLE_ROWS + 1
+    lines = list(islice(reader, limit))
+    if len(head) == HEAD_BYTES and len(lines) < limit:
+        lines = lines[:-1]  # the head was cut inside this row
     header_index = _header_index(lines)
     headers = [h.strip() for h in lines[header_index]] if lines else []
     rows = [r for r in lines[header_index + 1 :] if any(c.strip() for c in r)][:max_rows]

@@ -312,7 +312,11 @@ def _detect_phones(profile: ColumnProfile, present: list[str], region: str | Non
     best: tuple[int, int, int, str | None] = (0, 0, 0, None)
     for region_code in dict.fromkeys([*(r for r in [region] if r), *PHONE_REGIONS]):
         valid = mobile = landline = 0
+        trunk = _trunk_prefix(region_code)
         for value in candidates:
+            digits = re.sub(r"[^\d+]", "", value)
+            if trunk and not digits.startswith(("+", "00", trunk)):
+                continue  # written without the region's trunk '0', so dialled from elsewhere
             try:
                 number = phonenumbers.parse(value, region_code)
             except phonenumbers.NumberParseException:
@@ -333,6 +337,14 @@ def _detect_phones(profile: ColumnProfile, present: list[str], region: str | Non
         profile.shares["mobile"] = min(1.0, mobile * scale / len(present))
         profile.shares["landline"] = min(1.0, landline * scale / len(present))
         profile.phone_region = best_region
+
+
+@cache
+def _trunk_prefix(region: str) -> str | None:
+    """The trunk prefix national numbers start with ('0' in GB, TR, AU), None where optional."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    prefix = metadata.national_prefix if metadata else None
+    return prefix if prefix == "0" else None
 
 
 def _detect_categories(profile: ColumnProfile, folded: list[str]) -> None:

@@ -6,6 +6,7 @@ fields with an inferred type. Nothing here reads or logs a cell value outside th
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +76,12 @@ def match_columns(
         name: profile_column(name, values, region)
         for name, values in zip(names, columns, strict=True)
     }
+    if region is None:
+        region = infer_region(profiles)
+        if region is not None:  # read dates again with the region's day/month order
+            for name, values in zip(names, columns, strict=True):
+                if profiles[name].date_format is not None:
+                    profiles[name] = profile_column(name, values, region)
     by_field: dict[str, list[MatchableSynonym]] = {}
     for synonym in matchable_synonyms(object_kind):
         by_field.setdefault(synonym.field, []).append(synonym)
@@ -108,9 +115,16 @@ def match_columns(
     ]
     rows = max((len(c) for c in columns), default=0)
     proposal = ColumnsProposal(
-        object=object_kind, source_file=source_file, rows_sampled=rows, columns=proposals
-    )
+        object=object_kind, source_file=source_file, rows_sampled=rows, region=region,
+        columns=proposals,
+    )  # fmt: skip
     return MatchResult(proposal, profiles, scores)
+
+
+def infer_region(profiles: dict[str, ColumnProfile]) -> str | None:
+    """The country most phone columns dial in, when the export's region was not given."""
+    votes = Counter(p.phone_region for p in profiles.values() if p.phone_region)
+    return votes.most_common(1)[0][0] if votes else None
 
 
 def match_csv(

@@ -98,6 +98,7 @@ class ColumnsProposal(BaseModel):
     object: str
     source_file: str
     rows_sampled: int
+    region: str | None = None  # given, or inferred from the phone numbers
     columns: list[ColumnProposal]
     value_maps: list[ValueMapProposal] = Field(default_factory=list)
 

@@ -15,7 +15,8 @@ def proposal_markdown(proposal: ColumnsProposal) -> str:
     lines = [
         f"# Proposed map: {proposal.source_file} ({proposal.object})",
         "",
-        f"{len(proposal.columns)} columns, {proposal.rows_sampled} rows sampled. "
+        f"{len(proposal.columns)} columns, {proposal.rows_sampled} rows sampled, "
+        f"region {proposal.region or 'unknown'}. "
         "Nothing moves until a person confirms this map.",
         "",
         "| Column | Proposed field | Confidence | Reason |",

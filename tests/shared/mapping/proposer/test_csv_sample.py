@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from shared.mapping.proposer import csv_sample
 from shared.mapping.proposer.csv_sample import count_values, read_csv_sample
 
 CASES = Path(__file__).parent / "cases"
@@ -31,3 +34,13 @@ def test_value_counts_cover_the_whole_file_not_just_the_sample(tmp_path: Path) -
     assert len(sample.rows) == 20
     (counts,) = count_values(path, sample, [1])
     assert counts == {"Attended": 250, "DNA": 40, "Cancelled": 10}
+
+
+def test_a_row_cut_by_the_sample_head_is_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "notes.csv"
+    path.write_text('Id,Note\n1,"first note"\n2,"second note that goes on"\n', encoding="utf-8")
+    monkeypatch.setattr(csv_sample, "HEAD_BYTES", len('Id,Note\n1,"first note"\n2,"second'))
+    sample = csv_sample.read_csv_sample(path)
+    assert sample.rows == [["1", "first note"]]

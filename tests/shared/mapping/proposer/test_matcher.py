@@ -80,3 +80,11 @@ def test_the_proposal_carries_no_patient_value() -> None:
             for column in phi_columns:
                 if row[column]:
                     assert row[column] not in text, f"a value of {column} leaked"
+
+
+def test_region_from_phone_numbers_decides_month_first_dates() -> None:
+    rows = [[f"(201) 555-01{i:02d}", f"0{i % 9 + 1}/0{i % 3 + 1}/1980"] for i in range(12)]
+    columns = [list(c) for c in zip(*rows, strict=True)]
+    proposal = match_columns(["Phone", "Birth Date"], columns, "patient").proposal
+    assert proposal.region == "US"
+    assert proposal.columns[1].detected.date_format == "MM/dd/yyyy"
