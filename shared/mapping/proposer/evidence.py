@@ -216,7 +216,9 @@ def _value_phrase(profile: ColumnProfile, kind: ValueKind | None) -> str:
     percent = f"{round(share * 100)}%"
     if kind in ("date", "datetime") and profile.date_format:
         return f"{percent} of values parse as {profile.date_format.format} dates"
-    if kind in ("phone", "mobile", "landline") and profile.phone_region:
+    if kind in ("mobile", "landline") and profile.phone_region:
+        return f"{percent} of values are {profile.phone_region} {kind} numbers"
+    if kind == "phone" and profile.phone_region:
         mobile = round(profile.share("mobile") * 100)
         return (
             f"{percent} of values are valid {profile.phone_region} phone numbers ({mobile}% mobile)"

@@ -18,6 +18,7 @@ CustomFieldType = Literal[
     "text", "number", "currency", "date", "datetime", "boolean", "picklist", "multi_select"
 ]
 Language = Literal["en", "tr"]
+REVIEW_BELOW = 0.8  # proposals under this confidence are flagged for the reviewer
 
 
 class CustomFieldProposal(BaseModel):
@@ -101,6 +102,15 @@ class ColumnsProposal(BaseModel):
     region: str | None = None  # given, or inferred from the phone numbers
     columns: list[ColumnProposal]
     value_maps: list[ValueMapProposal] = Field(default_factory=list)
+
+    def to_review(self, threshold: float = REVIEW_BELOW) -> list[str]:
+        """Columns a reviewer must look at: unsure, assisted, custom, or with unmapped values."""
+        unmapped = {m.column for m in self.value_maps if m.unmapped}
+        return [
+            c.column
+            for c in self.columns
+            if c.field is None or c.assisted or c.confidence < threshold or c.column in unmapped
+        ]
 
     def assignment(self) -> dict[str, str | None]:
         """Column -> canonical field (None where a custom field is proposed)."""

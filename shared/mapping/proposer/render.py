@@ -19,6 +19,9 @@ def proposal_markdown(proposal: ColumnsProposal) -> str:
         f"region {proposal.region or 'unknown'}. "
         "Nothing moves until a person confirms this map.",
         "",
+        f"To review ({len(proposal.to_review())}): "
+        + (", ".join(proposal.to_review()) or "nothing flagged"),
+        "",
         "| Column | Proposed field | Confidence | Reason |",
         "|---|---|---:|---|",
     ]

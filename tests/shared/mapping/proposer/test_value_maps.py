@@ -47,3 +47,8 @@ def test_proposal_of_a_turkish_appointment_export_maps_every_status() -> None:
     assert not status.unmapped
     mapped = {e.raw: e.canonical for e in status.entries}
     assert mapped["Gelmedi"] == "no_show" and mapped["Geldi"] == "completed"
+
+
+def test_columns_to_review_are_the_custom_unsure_and_unmapped_ones() -> None:
+    proposal = propose_csv(CASES / "tr_drdentes_hastalar.csv", "patient")
+    assert set(proposal.to_review()) == {"Kan Grubu", "Yakınının Tel."}
