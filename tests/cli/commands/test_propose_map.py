@@ -7,10 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.shared.mapping.proposer.test_map_check import LIVE
-
 REPO = Path(__file__).resolve().parents[3]
 CASES = REPO / "tests" / "shared" / "mapping" / "proposer" / "cases"
+METADATA = CASES / "metadata" / "dynamics_sales_org.json"
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -20,11 +19,9 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-def test_json_has_the_column_proposal_and_the_destination_check(tmp_path: Path) -> None:
-    metadata = tmp_path / "describe.json"
-    metadata.write_text(LIVE.model_dump_json(), encoding="utf-8")
+def test_json_has_the_column_proposal_and_the_destination_check() -> None:
     done = _cli("--csv", str(CASES / "en_uk_patients.csv"), "--object", "patient",
-                "--metadata", str(metadata), "--source-system", "aerona", "--json")  # fmt: skip
+                "--metadata", str(METADATA), "--source-system", "aerona", "--json")  # fmt: skip
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
     assert len(document["columns"]["columns"]) == 23
@@ -34,11 +31,9 @@ def test_json_has_the_column_proposal_and_the_destination_check(tmp_path: Path) 
     assert decisions["new_preferred_contact_method"]["action"] == "add_options"
 
 
-def test_markdown_shows_the_schema_plan(tmp_path: Path) -> None:
-    metadata = tmp_path / "describe.json"
-    metadata.write_text(LIVE.model_dump_json(), encoding="utf-8")
+def test_markdown_shows_the_schema_plan() -> None:
     done = _cli("--csv", str(CASES / "en_appointments.csv"), "--object", "appointment",
-                "--metadata", str(metadata), "--source-system", "aerona")  # fmt: skip
+                "--metadata", str(METADATA), "--source-system", "aerona")  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "## Schema plan" in done.stdout
     assert "`new_appointmentstatus` needs options:" in done.stdout

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from pydantic import BaseModel, Field
-
 from shared.mapping.proposer.destination import (
+    LiveMetadata,
     WantedColumn,
     decide_column,
     propose_destination_map,
@@ -17,55 +16,9 @@ from shared.mapping.proposer.proposal import propose_csv
 CASES = Path(__file__).parent / "cases"
 
 
-class Choice(BaseModel):
-    value: int
-    label: str
-
-
-class Column(BaseModel):
-    name: str
-    type: str
-    choices: list[Choice] = Field(default_factory=list)
-
-
-class Table(BaseModel):
-    columns: dict[str, Column]
-
-
-class Metadata(BaseModel):
-    """The shape `describe()` returns: tables -> columns with types and choice options."""
-
-    tables: dict[str, Table]
-
-
-def _table(*columns: Column) -> Table:
-    return Table(columns={c.name: c for c in columns})
-
-
-LIVE = Metadata(
-    tables={
-        "contact": _table(
-            Column(name="firstname", type="string"),
-            Column(name="birthdate", type="date"),
-            Column(name="mobilephone", type="string"),
-            Column(name="description", type="memo"),
-            Column(name="new_NHSNumber", type="string"),
-            Column(name="new_balance", type="string"),
-        ),
-        "new_appointment": _table(
-            Column(
-                name="new_status",
-                type="choice",
-                choices=[
-                    Choice(value=1, label="Booked"),
-                    Choice(value=2, label="Completed"),
-                    Choice(value=3, label="Cancelled Patient"),
-                ],
-            ),
-            Column(name="new_start", type="datetime"),
-        ),
-    }
-)
+# Hand-written describe() output: a contact table with an earlier project's custom columns and a
+# custom appointment table whose status choice lacks some options.
+LIVE = LiveMetadata.model_validate_json((CASES / "metadata" / "small_org.json").read_bytes())
 
 
 def test_existing_columns_are_reused_and_missing_ones_planned() -> None:

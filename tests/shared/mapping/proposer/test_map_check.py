@@ -6,59 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from shared.mapping.loader import default_map_path, load_map
-from shared.mapping.proposer.destination import propose_destination_map
+from shared.mapping.proposer.destination import LiveMetadata, propose_destination_map
 from shared.mapping.proposer.map_check import canonical_path, wanted_columns
 from shared.mapping.proposer.proposal import propose_csv
-from tests.shared.mapping.proposer.test_destination import Choice, Column, Metadata, _table
 
 CASES = Path(__file__).parent / "cases"
 
 # A Dynamics 365 Sales org as describe() reports it: standard contact and appointment columns,
 # one custom column from an earlier project, and none of ClinicFerry's own columns yet.
-LIVE = Metadata(
-    tables={
-        "contact": _table(
-            *(
-                Column(name=n, type="string")
-                for n in (
-                    "salutation",
-                    "firstname",
-                    "middlename",
-                    "lastname",
-                    "nickname",
-                    "emailaddress1",
-                    "telephone1",
-                    "mobilephone",
-                    "address1_line1",
-                    "address1_line2",
-                    "address1_city",
-                    "address1_stateorprovince",
-                    "address1_postalcode",
-                    "address1_country",
-                )
-            ),
-            Column(name="birthdate", type="date"),
-            Column(name="donotbulkemail", type="boolean"),
-            Column(
-                name="gendercode",
-                type="choice",
-                choices=[Choice(value=1, label="Male"), Choice(value=2, label="Female")],
-            ),
-            Column(
-                name="new_preferredcontactmethod",
-                type="choice",
-                choices=[Choice(value=1, label="SMS"), Choice(value=2, label="Email")],
-            ),
-        ),
-        "appointment": _table(
-            Column(name="subject", type="string"),
-            Column(name="scheduledstart", type="datetime"),
-            Column(name="scheduledend", type="datetime"),
-            Column(name="scheduleddurationminutes", type="integer"),
-            Column(name="description", type="memo"),
-        ),
-    }
-)
+LIVE_JSON = CASES / "metadata" / "dynamics_sales_org.json"
+LIVE = LiveMetadata.model_validate_json(LIVE_JSON.read_bytes())
 
 
 def test_map_paths_read_in_the_proposers_notation() -> None:
