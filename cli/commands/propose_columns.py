@@ -60,6 +60,9 @@ def run(args: argparse.Namespace) -> int:
     except VocabularyError as error:
         print(f"propose-columns: {error}", file=sys.stderr)
         return 2
+    if not proposal.columns:
+        print(f"propose-columns: {args.csv.name} has no header row", file=sys.stderr)
+        return 2
     text = proposal.model_dump_json(indent=2) + "\n" if args.json else proposal_markdown(proposal)
     if args.out:
         args.out.write_text(text, encoding="utf-8")

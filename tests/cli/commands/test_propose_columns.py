@@ -54,6 +54,13 @@ def test_unknown_object_and_missing_file_exit_2_with_a_reason() -> None:
     assert done.returncode == 2 and "no such file" in done.stderr
 
 
+def test_an_empty_file_exits_2(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    done = _cli("--csv", str(empty), "--object", "patient")
+    assert done.returncode == 2 and "has no header row" in done.stderr
+
+
 def test_assist_needs_configuration() -> None:
     done = _cli("--csv", str(CASES / "en_uk_patients.csv"), "--object", "patient", "--assist")
     assert done.returncode == 2 and "AZURE_OPENAI_ENDPOINT" in done.stderr
