@@ -128,7 +128,9 @@ _DOC_CATEGORIES = {
 _GENDER = {"female": "Female", "male": "Male"}
 
 
-def _report(name: str, sheet: str, kind: str, columns: str, **fields: str) -> FileSpec:
+def _report(
+    name: str, sheet: str, kind: str, columns: str, totals: str = "", **fields: str
+) -> FileSpec:
     return FileSpec(
         name,
         kind,
@@ -136,6 +138,7 @@ def _report(name: str, sheet: str, kind: str, columns: str, **fields: str) -> Fi
         format="xlsx",
         sheet=sheet,
         title=_title(name),
+        totals=tuple(totals.split("|")) if totals else (),
         fields=fields,
     )
 
@@ -217,54 +220,21 @@ _FILES = (
         "procedure_code",
         "Item Number|Description|Category|Fee Schedule|Fee|Active",
     ),
-    FileSpec(
+    _report(
         "InvoiceCreatedReport.xlsx",
+        "Invoices",
         "invoice",
-        tuple(
-            [
-                "Invoice Number",
-                "Invoice Date",
-                "Patient ID",
-                "Patient",
-                "Account Holder ID",
-                "Provider",
-                "Location ID",
-                "Description",
-                "Amount",
-                "GST",
-                "Paid",
-                "Outstanding",
-                "Status",
-            ]
-        ),
-        format="xlsx",
-        sheet="Invoices",
-        title=_title("InvoiceCreatedReport.xlsx"),
-        totals=("Amount", "GST", "Paid", "Outstanding"),
+        "Invoice Number|Invoice Date|Patient ID|Patient|Account Holder ID|Provider|Location ID|"
+        "Description|Amount|GST|Paid|Outstanding|Status",
+        totals="Amount|GST|Paid|Outstanding",
     ),
-    FileSpec(
+    _report(
         "PaymentReceivedReport.xlsx",
+        "Payments",
         "payment",
-        tuple(
-            [
-                "Receipt Number",
-                "Payment Date",
-                "Patient ID",
-                "Patient",
-                "Invoice Number",
-                "Cash",
-                "EFTPOS",
-                "HICAPS",
-                "Medicare",
-                "Direct",
-                "Total",
-                "Reference",
-            ]
-        ),
-        format="xlsx",
-        sheet="Payments",
-        title=_title("PaymentReceivedReport.xlsx"),
-        totals=("Cash", "EFTPOS", "HICAPS", "Medicare", "Direct", "Total"),
+        "Receipt Number|Payment Date|Patient ID|Patient|Invoice Number|Cash|EFTPOS|HICAPS|"
+        "Medicare|Direct|Total|Reference",
+        totals="Cash|EFTPOS|HICAPS|Medicare|Direct|Total",
     ),
     _report(
         "ClinicalNotesReport.xlsx",
