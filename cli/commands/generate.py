@@ -70,14 +70,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Generate the export and print rows per file (no patient values)."""
+    started = time.perf_counter()
     try:
         options = _options(args)
         _prepare_out(args.out, args.overwrite)
+        rows = generate_export(options)  # raises ValueError only for bad options
     except ValueError as error:
         print(f"generate: {error}", file=sys.stderr)
         return 2
-    started = time.perf_counter()
-    rows = generate_export(options)
     elapsed = time.perf_counter() - started
     for name, count in rows.items():
         print(f"{count:>10}  {name}")
