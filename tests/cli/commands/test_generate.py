@@ -30,7 +30,7 @@ def test_fault_rates_all_then_one_kind() -> None:
 
 @pytest.mark.parametrize("bad", ["typo=0.1", "all=2", "missing_email"])
 def test_bad_fault_rates_are_refused(bad: str) -> None:
-    with pytest.raises(ValueError, match="fault|KEY=VALUE"):
+    with pytest.raises(ValueError, match=r"fault|KEY=VALUE"):
         parse_fault_rates([bad])
 
 
