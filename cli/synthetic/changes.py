@@ -7,11 +7,11 @@ change is drawn from the seed; each change actually made is recorded in the mani
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
+from cli.synthetic import streams
 from cli.synthetic.model import Bundle, Invoice, Payment
 from cli.synthetic.naming import IdScheme
 
@@ -42,18 +42,18 @@ class ChangePlan:
 
     @classmethod
     def draw(cls, counts: dict[str, int], patients: int, seed: int) -> ChangePlan:
-        """Pick candidate patients for each change from `seed` (3x the count, applied in order)."""
+        """Pick candidate patients for each change from `seed` (10x the count, applied in order)."""
         unknown = set(counts) - set(CHANGE_KINDS)
         if unknown:
             raise ValueError(f"unknown change kind(s): {', '.join(sorted(unknown))}")
-        rng = random.Random(seed * 1_000_003 + 11)
+        rng = streams.stream(seed, 0, streams.CHANGES)
         population = range(1, patients + 1)
         deleted = frozenset(
             rng.sample(population, k=min(patients, counts.get("deleted_patients", 0)))
         )
         candidates = {}
         for kind in ("moved_appointments", "paid_invoices", "changed_emails"):
-            want = min(patients, counts.get(kind, 0) * 3)
+            want = min(patients, counts.get(kind, 0) * 10)
             candidates[kind] = frozenset(rng.sample(population, k=want))
         return cls(counts.get("new_patients", 0), deleted, dict(counts), candidates)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Literal
 
-from cli.synthetic import identifiers
+from cli.synthetic import identifiers, streams
 from cli.synthetic.activity import add_note
 from cli.synthetic.model import Appointment, Bundle, MalformedDate, Patient, Practice
 from cli.synthetic.naming import DUPLICATE_BASE, ORPHAN_BASE, IdScheme
@@ -86,7 +86,7 @@ class FaultInjector:
 
     def apply(self, bundle: Bundle) -> tuple[Patient | None, Appointment | None]:
         """Inject this patient's faults; returns (duplicate patient, orphan appointment)."""
-        rng = random.Random(self._seed * 1_000_003 + bundle.patient.number * 7 + 3)
+        rng = streams.stream(self._seed, bundle.patient.number, streams.FAULTS)
         draws = {kind: rng.random() for kind in FAULT_KINDS}  # fixed order: stable streams
         hit = {kind: draws[kind] < self._config.rate(kind) for kind in FAULT_KINDS}
         patient = bundle.patient
@@ -118,7 +118,7 @@ class FaultInjector:
         with_id = [s for s in practice.staff if s.identifier]
         if rate <= 0 or not with_id:
             return
-        rng = random.Random(self._seed * 1_000_003 + 5)
+        rng = streams.stream(self._seed, 0, streams.PRACTITIONER_FAULTS)
         chosen = [s for s in with_id if rng.random() < rate] or [rng.choice(with_id)]
         for staff in chosen:
             staff.identifier = identifiers.corrupt(staff.identifier or "")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from cli.synthetic import streams
 from cli.synthetic.activity import fill_history
 from cli.synthetic.changes import ChangePlan
 from cli.synthetic.faults import FaultConfig, FaultInjector
@@ -50,7 +51,7 @@ def generate_export(options: GenerateOptions) -> dict[str, int]:
     exported = datetime.combine(as_of + timedelta(days=options.drop - 1), time(18, 0))
     pack = build_locale_pack(layout.country, options.seed)
     practice = build_practice(
-        random.Random(options.seed * 1_000_003), pack, layout.ids, layout.codes(), as_of
+        streams.stream(options.seed, 0, streams.PRACTICE), pack, layout.ids, layout.codes(), as_of
     )
     people = layout.people_spec(as_of)
     activity = layout.activity_spec(as_of, kinds)
@@ -84,7 +85,7 @@ def generate_export(options: GenerateOptions) -> dict[str, int]:
                     continue
                 related = [r for r in household.related if r.patient_id == patient.id]
                 bundle = Bundle(patient, related=related)
-                rng = random.Random(options.seed * 1_000_003 + patient.number * 7 + 4)
+                rng = streams.stream(options.seed, patient.number, streams.HISTORY)
                 fill_history(rng, bundle, activity, practice, layout.ids)
                 duplicate, orphan = injector.apply(bundle)
                 plan.apply(bundle, options.patients, manifest, layout.ids)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from cli.synthetic import identifiers
+from cli.synthetic import identifiers, streams
 from cli.synthetic.locales import LocalePack, PostalAddress
 from cli.synthetic.model import EmergencyContact, Patient, Practice, RelatedPerson
 from cli.synthetic.naming import IdScheme
@@ -67,7 +67,7 @@ def households(
     """Households covering patient numbers first_number..last_number, in order."""
     number = first_number
     while number <= last_number:
-        rng = random.Random(seed * 1_000_003 + number * 7 + 1)
+        rng = streams.stream(seed, number, streams.HOUSEHOLD)
         size = min(rng.choice(_HOUSEHOLD_SIZES), last_number - number + 1)
         yield _household(seed, spec, pack, practice, ids, number, size, rng)
         number += size
@@ -93,7 +93,7 @@ def _household(
     related: list[RelatedPerson] = []
     for offset in range(size):
         number = first + offset
-        prng = random.Random(seed * 1_000_003 + number * 7 + 2)
+        prng = streams.stream(seed, number, streams.PATIENT)
         role = (
             "head"
             if offset == 0
