@@ -46,85 +46,35 @@ _CODES = [  # ADA Australian Schedule item numbers (three digits, text); our own
     Code("711", "Complete maxillary denture", "prosthetic", D("1900.00"), tooth=False),
     Code("915", "Palliative care", "urgent", D("120.00")),
 ]
-_CATEGORY = {
-    "diagnostic": "Diagnostic",
-    "preventive": "Preventive",
-    "periodontal": "Periodontics",
-    "surgical": "Oral Surgery",
-    "endodontic": "Endodontics",
-    "restorative": "Restorative",
-    "prosthetic": "Prosthodontics",
-    "urgent": "General",
-}
-_ROLES = {
-    "dentist": "Dentist",
-    "hygienist": "Hygienist",
-    "therapist": "Oral Health Therapist",
-    "nurse": "Dental Assistant",
-    "receptionist": "Receptionist",
-    "manager": "Practice Manager",
-}
-_TYPES = {
-    "exam": "Check-up & Clean",
-    "new_patient": "Consultation",
-    "hygiene": "Check-up & Clean",
-    "treatment": "Restorative",
-    "emergency": "Emergency",
-    "review": "Consultation",
-    "consultation": "Consultation",
-}
-_STATUS = {
-    "booked": "Booked",
-    "confirmed": "Confirmed",
-    "arrived": "Arrived",
-    "completed": "Completed",
-    "cancelled_patient": "Cancelled",
-    "cancelled_practice": "Cancelled",
-    "cancelled_late": "Short Notice Cancellation",
-    "no_show": "Failed To Attend",
-    "rescheduled": "Cancelled",
-}
-_RELATIONSHIPS = {
-    "mother": "Mother",
-    "father": "Father",
-    "parent": "Parent",
-    "spouse": "Spouse",
-    "partner": "Partner",
-    "sibling": "Sibling",
-    "friend": "Friend",
-}
-_PLAN_STATUS = {
-    "presented": "Proposed",
-    "accepted": "Accepted",
-    "in_progress": "In Progress",
-    "completed": "Completed",
-    "declined": "Declined",
-}
+_CATEGORY = {"diagnostic": "Diagnostic", "preventive": "Preventive", "periodontal": "Periodontics",
+             "surgical": "Oral Surgery", "endodontic": "Endodontics", "restorative": "Restorative",
+             "prosthetic": "Prosthodontics", "urgent": "General"}  # fmt: skip
+_ROLES = {"dentist": "Dentist", "hygienist": "Hygienist", "therapist": "Oral Health Therapist",
+          "nurse": "Dental Assistant", "receptionist": "Receptionist",
+          "manager": "Practice Manager"}  # fmt: skip
+_TYPES = {"exam": "Check-up & Clean", "new_patient": "Consultation", "hygiene": "Check-up & Clean",
+          "treatment": "Restorative", "emergency": "Emergency", "review": "Consultation",
+          "consultation": "Consultation"}  # fmt: skip
+_STATUS = {"booked": "Booked", "confirmed": "Confirmed", "arrived": "Arrived",
+           "completed": "Completed", "cancelled_patient": "Cancelled",
+           "cancelled_practice": "Cancelled", "cancelled_late": "Short Notice Cancellation",
+           "no_show": "Failed To Attend", "rescheduled": "Cancelled"}  # fmt: skip
+_RELATIONSHIPS = {"mother": "Mother", "father": "Father", "parent": "Parent", "spouse": "Spouse",
+                  "partner": "Partner", "sibling": "Sibling", "friend": "Friend"}  # fmt: skip
+_PLAN_STATUS = {"presented": "Proposed", "accepted": "Accepted", "in_progress": "In Progress",
+                "completed": "Completed", "declined": "Declined"}  # fmt: skip
 _PROCEDURE_STATUS = {"planned": "Planned", "completed": "Completed", "declined": "Declined"}
-_INVOICE_STATUS = {
-    "paid": "Paid",
-    "part_paid": "Part Paid",
-    "issued": "Unpaid",
-    "overdue": "Unpaid",
-    "void": "Cancelled",
-    "written_off": "Written Off",
-}
+_INVOICE_STATUS = {"paid": "Paid", "part_paid": "Part Paid", "issued": "Unpaid",
+                   "overdue": "Unpaid", "void": "Cancelled",
+                   "written_off": "Written Off"}  # fmt: skip
 _METHOD_COLUMNS = ("cash", "eftpos", "hicaps", "medicare", "direct")
 _METHODS = {"cash": "cash", "card": "eftpos", "insurance": "hicaps", "medicare": "medicare"}
-_NOTE_TYPES = {
-    "clinical": "Clinical Note",
-    "treatment": "Treatment Note",
-    "medical_history": "Medical History",
-    "correspondence": "Phone Call",
-    "lab": "Lab",
-}
-_DOC_CATEGORIES = {
-    "radiograph": "X-Ray",
-    "photo": "Photo",
-    "consent_form": "Consent Form",
-    "referral_letter": "Referral Letter",
-    "correspondence": "Correspondence",
-}
+_NOTE_TYPES = {"clinical": "Clinical Note", "treatment": "Treatment Note",
+               "medical_history": "Medical History", "correspondence": "Phone Call",
+               "lab": "Lab"}  # fmt: skip
+_DOC_CATEGORIES = {"radiograph": "X-Ray", "photo": "Photo", "consent_form": "Consent Form",
+                   "referral_letter": "Referral Letter",
+                   "correspondence": "Correspondence"}  # fmt: skip
 _GENDER = {"female": "Female", "male": "Male"}
 
 

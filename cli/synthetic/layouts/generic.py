@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
-from cli.synthetic.activity import CENT, ActivitySpec
+from cli.synthetic.activity import ActivitySpec
 from cli.synthetic.faults import FaultTargets
 from cli.synthetic.layouts.base import Layout, Row, hhmm, iso_date, plain_money, universal
-from cli.synthetic.model import Bundle, Code, CustomValue, Invoice, Practice
+from cli.synthetic.model import CENT, Bundle, Code, CustomValue, Invoice, Practice
 from cli.synthetic.naming import IdScheme
 from cli.synthetic.people import PeopleSpec
 from cli.synthetic.sinks import FileSpec
@@ -48,8 +48,8 @@ _TYPES = {"exam": "recall_exam", "new_patient": "new_patient", "hygiene": "clean
           "consultation": "consult"}  # fmt: skip
 _STATUS = {"booked": "scheduled", "confirmed": "confirmed", "arrived": "checked-in",
            "completed": "completed", "cancelled_patient": "cancelled",
-           "cancelled_practice": "cancelled", "cancelled_late": "cancelled",
-           "no_show": "no-show", "rescheduled": "cancelled"}  # fmt: skip
+           "cancelled_practice": "cancelled", "cancelled_late": "cancelled", "no_show": "no-show",
+           "rescheduled": "cancelled"}  # fmt: skip
 _INVOICE_STATUS = {"paid": "paid", "part_paid": "partially_paid", "issued": "issued",
                    "overdue": "issued", "void": "void", "written_off": "written_off"}  # fmt: skip
 _METHODS = {"cash": "cash", "card": "card", "cheque": "check", "bank_transfer": "ach",
