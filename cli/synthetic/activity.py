@@ -265,8 +265,8 @@ def _treatment(
             this_status = (
                 "completed" if status == "in_progress" and rng.random() < 0.5 else line_status
             )
-            appointment = rng.choice(done) if this_status == "completed" and done else None
-            procedure = _add_procedure(rng, bundle, ids, plan, appointment, code, this_status)
+            visit = rng.choice(done) if this_status == "completed" and done else None
+            procedure = _add_procedure(rng, bundle, ids, plan, visit, code, this_status)
             procedure.planned = created
             plan.total += procedure.fee
         if status == "completed":

@@ -12,7 +12,7 @@ from cli.synthetic.layouts.base import Layout, Row, day_first, hhmm, palmer, pla
 from cli.synthetic.locales import Country
 from cli.synthetic.model import Bundle, Code, Practice
 from cli.synthetic.naming import IdScheme, numeric_ids
-from cli.synthetic.people import PeopleSpec
+from cli.synthetic.people import NationalId, PeopleSpec
 from cli.synthetic.sinks import FileSpec
 
 D = Decimal
@@ -178,7 +178,7 @@ class AeronaLayout(Layout):
 
     source = "aerona"
     language = "en"
-    files = _FILES
+    files: tuple[FileSpec, ...] = _FILES
 
     def __init__(self, country: Country = "GB") -> None:
         self.country = country
@@ -236,7 +236,7 @@ class AeronaLayout(Layout):
     def fault_targets(self) -> FaultTargets:
         """Every Aerona CSV except the cp1252 fee list holds any Unicode."""
         text = (("notes", "text"), ("appointments", "notes"), ("patient", "medical_alert"))
-        identifier = "nhs" if self.country == "GB" else "none"
+        identifier: NationalId = "nhs" if self.country == "GB" else "none"
         return FaultTargets(text=text, unicode_text=text, identifier=identifier)
 
     def document_path(self, patient_id: str, document_id: str, extension: str) -> str:
@@ -249,6 +249,7 @@ class AeronaLayout(Layout):
         country = "Ireland" if self.country == "IE" else "United Kingdom"
         for loc in practice.locations:
             a = loc.address
+            row: tuple[object, ...]
             row = (loc.id, loc.name, org.id, org.name, a.line1, a.line2, a.city, a.region,
                    a.postcode, country, loc.phone, loc.email, str(loc.chairs))  # fmt: skip
             yield "Practices.csv", row, loc
@@ -273,6 +274,7 @@ class AeronaLayout(Layout):
             _INSURERS[p.number % 3] if insured else "")  # fmt: skip
         preferred = "SMS" if p.sms_opt_in else ("Email" if p.email else "Letter")
         country = "Ireland" if self.country == "IE" else "United Kingdom"
+        row: tuple[object, ...]
         row = (
             p.id, p.title, p.given, p.middle, p.family, p.preferred, _date(p.dob), p.sex.title(),
             nhs_display, a.line1, a.line2, a.city, a.region, a.postcode, country, p.home_phone,
@@ -293,6 +295,7 @@ class AeronaLayout(Layout):
 
     def _history_rows(self, bundle: Bundle) -> Iterator[Row]:
         for ap in bundle.appointments:
+            row: tuple[object, ...]
             row = (ap.id, ap.patient_id, ap.location_id, ap.practitioner_id,
                    f"Surgery {ap.chair}", _TYPES[ap.type], _date(ap.start), hhmm(ap.start),
                    str(ap.duration), _status(ap.status, ap.variant), ap.cancel_reason,

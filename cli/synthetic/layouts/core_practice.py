@@ -214,7 +214,7 @@ class CorePracticeLayout(Layout):
     source = "core_practice"
     country = "AU"
     language = "en"
-    files = _FILES
+    files: tuple[FileSpec, ...] = _FILES
 
     @property
     def ids(self) -> IdScheme:
@@ -263,6 +263,7 @@ class CorePracticeLayout(Layout):
         org = practice.organization
         for loc in practice.locations:
             a = loc.address
+            row: tuple[object, ...]
             row = (loc.id, loc.name, org.name, org.tax_id, loc.parent_id, a.line1, a.city,
                    a.region, a.postcode, loc.phone, loc.email, loc.chairs)  # fmt: skip
             yield "LocationListReport.xlsx", row, loc
@@ -281,6 +282,7 @@ class CorePracticeLayout(Layout):
         a = p.address
         e = p.emergency
         expiry = p.national_id_expiry
+        row: tuple[object, ...]
         row = (
             p.id, _name(p.family, p.given), p.title, p.preferred, excel_date(p.dob),
             _GENDER[p.sex], p.national_id, p.national_id_irn,
@@ -307,6 +309,7 @@ class CorePracticeLayout(Layout):
         patient_name = _name(p.family, p.given)
         for ap in bundle.appointments:
             provider = staff[ap.practitioner_id]
+            row: tuple[object, ...]
             row = (ap.id, ap.patient_id, patient_name if ap.patient_id == p.id else None,
                    ap.location_id, ap.practitioner_id, _name(provider.family, provider.given),
                    f"Chair {ap.chair}", _TYPES[ap.type], ap.start,
@@ -333,6 +336,7 @@ class CorePracticeLayout(Layout):
     ) -> Iterator[Row]:
         for iv in bundle.invoices:
             provider = staff[iv.practitioner_id]
+            row: tuple[object, ...]
             row = (iv.id, iv.issued, iv.patient_id, patient_name, iv.bill_to_patient_id,
                    _name(provider.family, provider.given), iv.location_id, iv.description,
                    iv.amount, iv.tax, iv.paid, iv.amount - iv.paid,

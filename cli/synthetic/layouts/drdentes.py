@@ -200,7 +200,7 @@ class DrDentesLayout(Layout):
     source = "drdentes"
     country = "TR"
     language = "tr"
-    files = _FILES
+    files: tuple[FileSpec, ...] = _FILES
 
     @property
     def ids(self) -> IdScheme:
@@ -262,6 +262,7 @@ class DrDentesLayout(Layout):
         for loc in practice.locations:
             a = loc.address
             address = f"{a.line1} {a.line2}".strip()
+            row: tuple[object, ...]
             row = (loc.id, loc.name, org.id, org.name, f"{a.region} Vergi Dairesi", org.tax_id,
                    loc.parent_id or "", address, a.city, a.region, a.postcode, loc.phone,
                    loc.email, str(loc.chairs))  # fmt: skip
@@ -282,6 +283,7 @@ class DrDentesLayout(Layout):
         p = bundle.patient
         a = p.address
         e = p.emergency
+        row: tuple[object, ...]
         row = (
             p.id, p.given, p.family, p.national_id or "", p.passport or "", p.nationality,
             _date(p.dob), "Kadın" if p.sex == "female" else "Erkek", p.mobile, p.home_phone,
@@ -301,6 +303,7 @@ class DrDentesLayout(Layout):
     def _history_rows(self, bundle: Bundle) -> Iterator[Row]:
         p = bundle.patient
         for ap in bundle.appointments:
+            row: tuple[object, ...]
             row = (ap.id, ap.patient_id, ap.practitioner_id, ap.location_id, f"Ünite {ap.chair}",
                    _date(ap.start), hhmm(ap.start), hhmm(ap.start + timedelta(minutes=ap.duration)),
                    str(ap.duration), _TYPES[ap.type], ap.code or "", _STATUS[ap.status],
@@ -340,6 +343,7 @@ class DrDentesLayout(Layout):
 
     def _attachments_rows(self, bundle: Bundle) -> Iterator[Row]:
         for dc in bundle.documents:
+            row: tuple[object, ...]
             row = (dc.id, dc.patient_id, _DOC_TYPES.get(dc.category, "Diğer"), dc.title,
                    self.document_path(dc.patient_id, dc.id, dc.extension), _mime(dc.extension),
                    str(dc.size), _stamp(dc.uploaded_at), dc.uploaded_by)  # fmt: skip
