@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from cli.synthetic import streams
+from cli.synthetic.errors import OptionError
 from cli.synthetic.model import Bundle, Invoice, Payment
 from cli.synthetic.naming import IdScheme
 
@@ -45,7 +46,7 @@ class ChangePlan:
         """Pick candidate patients for each change from `seed` (10x the count, applied in order)."""
         unknown = set(counts) - set(CHANGE_KINDS)
         if unknown:
-            raise ValueError(f"unknown change kind(s): {', '.join(sorted(unknown))}")
+            raise OptionError(f"unknown change kind(s): {', '.join(sorted(unknown))}")
         rng = streams.stream(seed, 0, streams.CHANGES)
         population = range(1, patients + 1)
         deleted = frozenset(

@@ -134,7 +134,8 @@ class FaultInjector:
         patient.faults.append(("invalid_identifier", "national_id"))
 
     def _duplicate(self, rng: random.Random, patient: Patient) -> Patient:
-        given, family, variant = _respell(rng, patient.given, patient.family)
+        turkish = self._language == "tr"
+        given, family, variant = _respell(rng, patient.given, patient.family, turkish)
         number = DUPLICATE_BASE + patient.number
         return replace(
             patient,
@@ -223,14 +224,17 @@ def _malformed(rng: random.Random, dob: date) -> MalformedDate:
     return MalformedDate(0, 0, 0)
 
 
-def _respell(rng: random.Random, given: str, family: str) -> tuple[str, str, str]:
+def _respell(rng: random.Random, given: str, family: str, turkish: bool) -> tuple[str, str, str]:
     """The same name written differently: case, accents or extra spaces.
 
     Each variant still matches the original after case-folding, accent stripping and space
     collapsing; case changes are skipped for names Python cannot round-trip (Turkish ı/İ).
     """
     options = ["spaces"]
-    if (given + family).upper().casefold() == (given + family).casefold():
+    # Case changes of I/ı/İ/i differ between Turkish and Python case rules (and "i̇" cannot be
+    # written in cp1254), so Turkish names with any of them only get spaces or accent variants.
+    dotted = "İıIi" if turkish else "İı"
+    if not any(char in dotted for char in given + family):
         options.append("case")
     if _strip_accents(given + family) != given + family or _add_accent(given) != given:
         options.append("accents")

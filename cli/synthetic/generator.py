@@ -11,6 +11,7 @@ from pathlib import Path
 from cli.synthetic import streams
 from cli.synthetic.activity import fill_history
 from cli.synthetic.changes import ChangePlan
+from cli.synthetic.errors import OptionError
 from cli.synthetic.faults import FaultConfig, FaultInjector
 from cli.synthetic.files import document_bytes, write_document
 from cli.synthetic.layouts import make_layout
@@ -152,7 +153,7 @@ def _kinds(layout: Layout, objects: frozenset[str] | None) -> frozenset[str]:
         return frozenset(available)
     unknown = objects - available
     if unknown:
-        raise ValueError(
+        raise OptionError(
             f"{layout.source} exports no {', '.join(sorted(unknown))}; "
             f"choose from {', '.join(sorted(available))}"
         )

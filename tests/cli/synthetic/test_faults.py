@@ -120,3 +120,15 @@ def test_faults_appear_at_roughly_the_configured_rate(tmp_path: Path) -> None:
 
 def test_a_zero_rate_injects_nothing(synthetic_export) -> None:
     assert load_manifest(synthetic_export("core_practice", fault_rate=0.0))["faults"] == []
+
+
+def test_turkish_duplicates_stay_writable_in_cp1254(tmp_path: Path) -> None:
+    faults = FaultConfig({"duplicate_patient": 0.5})
+    generate_export(GenerateOptions("drdentes", 400, 3, tmp_path, faults, frozenset({"patient"})))
+    facts = SOURCES["drdentes"]
+    rows = {r["Hasta No"]: r for r in iter_rows(tmp_path, "hastalar.csv")}
+    duplicates = [f for f in load_manifest(tmp_path)["faults"] if f["fault"] == "duplicate_patient"]
+    assert len(duplicates) > 150
+    for fault in duplicates:
+        copy, original = rows[fault["source_id"]], rows[fault["duplicate_of"]]
+        assert _normalised(facts, copy) == _normalised(facts, original)
