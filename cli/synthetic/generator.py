@@ -79,10 +79,9 @@ def generate_export(options: GenerateOptions) -> dict[str, int]:
         writer.write_all(layout.practice_rows(practice))
         plan = options.changes if options.drop > 1 and options.changes else ChangePlan()
         total = options.patients + plan.new_patients
-        plan.record_deletions(manifest, layout.ids)
         for household in households(options.seed, people, pack, practice, layout.ids, 1, total):
             for patient in household.patients:
-                if patient.number in plan.deleted:
+                if plan.deletes(patient, manifest):
                     continue
                 related = [r for r in household.related if r.patient_id == patient.id]
                 bundle = Bundle(patient, related=related)

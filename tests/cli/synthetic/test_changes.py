@@ -51,6 +51,9 @@ def test_drop_two_carries_exactly_the_planned_changes(tmp_path: Path) -> None:
         else:
             assert patients2[patient_id] == row
 
+    linked = {r["Linked Patient ID"] for r in iter_rows(two, "PatientContacts.csv")} - {""}
+    assert linked <= set(patients2)  # deleting a patient orphans nothing else
+
     appointments1 = _by_id(one, "Appointments.csv", "Appointment ID")
     appointments2 = _by_id(two, "Appointments.csv", "Appointment ID")
     deleted = ids["deleted_patient"] | ids["new_patient"]
