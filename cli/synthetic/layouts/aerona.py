@@ -49,7 +49,7 @@ _CATEGORY = {"nhs": "NHS", "private": "Private", "plan": "Denplan", "mixed": "Mi
 _INSURERS = ("Bupa Dental Care", "Simplyhealth", "AXA Health")
 _RELATIONSHIPS = {"mother": "Mother", "father": "Father", "spouse": "Spouse", "partner": "Partner",
                   "parent": "Mother", "sibling": "Sibling", "friend": "Friend",
-                  "child": "Son"}  # fmt: skip
+                  "grandparent": "Grandparent", "child": "Son"}  # fmt: skip
 _CONTACT_TYPES = {"guarantor": "Guarantor", "emergency_contact": "Emergency Contact"}
 _PLAN_STATUS = {"presented": "Proposed", "accepted": "Accepted", "in_progress": "In Progress",
                 "completed": "Completed", "declined": "Declined"}  # fmt: skip
