@@ -71,9 +71,12 @@ def households(
     number = first_number
     while number <= last_number:
         rng = streams.stream(seed, number, streams.HOUSEHOLD)
-        size = min(rng.choice(_HOUSEHOLD_SIZES), last_number - number + 1)
-        yield _household(seed, spec, pack, practice, ids, number, size, rng)
-        number += size
+        family_size = rng.choice(_HOUSEHOLD_SIZES)
+        # The export may end mid-family; members already written never depend on that cut, so
+        # a later drop with more patients continues the family unchanged.
+        members = min(family_size, last_number - number + 1)
+        yield _household(seed, spec, pack, practice, ids, number, (members, family_size), rng)
+        number += members
 
 
 def _household(
@@ -83,9 +86,10 @@ def _household(
     practice: Practice,
     ids: IdScheme,
     first: int,
-    size: int,
+    sizes: tuple[int, int],
     rng: random.Random,
 ) -> Household:
+    members, size = sizes
     family = rng.choice(pack.family_names)
     address = rng.choice(pack.addresses)
     home_phone = rng.choice(pack.landlines)
@@ -94,7 +98,7 @@ def _household(
     household_id = ids("household", first) if size > 1 else None
     patients: list[Patient] = []
     related: list[RelatedPerson] = []
-    for offset in range(size):
+    for offset in range(members):
         number = first + offset
         prng = streams.stream(seed, number, streams.PATIENT)
         if offset == 0:

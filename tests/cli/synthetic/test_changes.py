@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from cli.synthetic.changes import ChangePlan
 from cli.synthetic.generator import GenerateOptions, generate_export
 from cli.synthetic.readback import iter_rows, load_manifest
@@ -83,3 +85,19 @@ def test_drop_one_ignores_a_change_plan(tmp_path: Path) -> None:
     plan = ChangePlan.draw(COUNTS, 30, 2)
     generate_export(GenerateOptions("generic", 30, 2, tmp_path, changes=plan))
     assert load_manifest(tmp_path)["changes"] == []
+
+
+@pytest.mark.parametrize("patients", [31, 32, 33, 34, 35])
+def test_new_patients_never_change_earlier_rows(patients: int, tmp_path: Path) -> None:
+    # Whatever family the first drop ends in the middle of, drop 2 continues it unchanged.
+    plan = ChangePlan.draw({"new_patients": 6}, patients, 8)
+    kinds = frozenset({"patient"})
+    generate_export(GenerateOptions("drdentes", patients, 8, tmp_path / "1", objects=kinds))
+    generate_export(
+        GenerateOptions("drdentes", patients, 8, tmp_path / "2", objects=kinds, drop=2,
+                        changes=plan)
+    )  # fmt: skip
+    before = _by_id(tmp_path / "1", "hastalar.csv", "Hasta No")
+    after = _by_id(tmp_path / "2", "hastalar.csv", "Hasta No")
+    assert len(after) == len(before) + 6
+    assert all(after[key] == row for key, row in before.items())
