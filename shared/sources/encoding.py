@@ -51,8 +51,9 @@ def looks_binary(prefix: bytes) -> bool:
 def detect_encoding(prefix: bytes, override: str, candidates: list[str]) -> EncodingChoice:
     """Choose the encoding of a file from its first bytes.
 
-    Order: the profile's explicit encoding; a BOM; strict UTF-8; charset-normalizer limited to
-    the profile's candidate code pages (a guess). `fallback` decodes stray bad lines later.
+    Order: the profile's explicit encoding; a BOM; strict UTF-8; the profile's only candidate
+    code page; else charset-normalizer choosing among the candidates (a guess, to be flagged).
+    `fallback` decodes stray bad lines later.
 
     Raises:
         UnreadableFile: the prefix is binary or no candidate decodes it.
@@ -68,6 +69,8 @@ def detect_encoding(prefix: bytes, override: str, candidates: list[str]) -> Enco
         return EncodingChoice("utf-16", guessed=False, fallback=fallback)
     if _utf8_prefix_ok(prefix):
         return EncodingChoice("utf-8", guessed=False, fallback=fallback)
+    if len(candidates) == 1:  # the profile names the one code page its exports use: no guess
+        return EncodingChoice(codecs.lookup(fallback).name, guessed=False, fallback=fallback)
     best = from_bytes(prefix, cp_isolation=candidates or None).best()
     if best is None:
         raise UnreadableFile("no candidate encoding decodes the file")

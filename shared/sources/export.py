@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from shared.quality.findings import Finding, RowOutcome
 from shared.sources.documents import complete_document
-from shared.sources.profile import ObjectSpec, SourceProfile
+from shared.sources.profile import ObjectSpec, SourceProfile, kind_of
 from shared.sources.rows import ObjectRows
 from shared.sources.tables import FileInfo, RawRow, TableError, format_of
 from shared.sources.tables.delimited import read_csv
@@ -71,14 +71,14 @@ class ExportRead:
         names = export_files(self.export_dir)
         claimed: set[str] = set()
         objects = self.reader.profile.objects
-        for kind in sorted(objects, key=_order):
-            spec = objects[kind]
+        for key in sorted(objects, key=_order):
+            spec, kind = objects[key], kind_of(key)
             matched = match_files(spec, names)
             claimed.update(matched)
             if not matched:
                 self._file_finding("missing_file", kind, spec.files[0])
             for name in matched:
-                for outcome in self._read_file(kind, spec, name):
+                for outcome in self._read_file(key, spec, name):
                     yield kind, outcome
         for name in names:
             if name not in claimed:
@@ -98,10 +98,10 @@ class ExportRead:
         )
 
     def _raw_rows(
-        self, kind: str, spec: ObjectSpec, info: FileInfo, expected: set[str]
+        self, key: str, spec: ObjectSpec, info: FileInfo, expected: set[str]
     ) -> Iterator[RawRow]:
         path = self.export_dir / info.file
-        locale = self.reader.profile.locale_for(kind)
+        locale = self.reader.profile.locale_for(key)
         if info.format == "xlsx":
             return read_xlsx(path, info, spec.sheet, locale.decimal_separator)
         if info.format == "json":
@@ -110,13 +110,14 @@ class ExportRead:
             path, info, locale.encoding, locale.encoding_candidates, locale.delimiter, expected
         )
 
-    def _read_file(self, kind: str, spec: ObjectSpec, name: str) -> Iterator[RowOutcome]:
-        compiled = self.reader.compiled(kind)
+    def _read_file(self, key: str, spec: ObjectSpec, name: str) -> Iterator[RowOutcome]:
+        compiled = self.reader.compiled(key)
+        kind = compiled.kind
         info = FileInfo(file=name, format=format_of(Path(name)))
         self.files.append(info)
         expected = compiled.expected_headers
         try:
-            rows = self._raw_rows(kind, spec, info, expected)
+            rows = self._raw_rows(key, spec, info, expected)
             head = [row for _, row in zip(range(SCAN_ROWS), rows, strict=False)]
             if info.encoding_guessed:
                 self._file_finding("encoding_fallback", kind, name)
@@ -169,7 +170,8 @@ def _chain(first: list[RawRow], rest: Iterator[RawRow]) -> Iterator[RawRow]:
     yield from rest
 
 
-def _order(kind: str) -> int:
+def _order(key: str) -> int:
+    kind = kind_of(key)
     return DEPENDENCY_ORDER.index(kind) if kind in DEPENDENCY_ORDER else len(DEPENDENCY_ORDER)
 
 
@@ -197,12 +199,12 @@ class SourceReader:
             if isinstance(raw, str):
                 fields["surfaces"] = [s for s in raw.upper() if s.isalpha()]
 
-    def compiled(self, kind: str) -> ObjectRows:
-        """The object kind's compiled profile, built on first use."""
-        if kind not in self._compiled:
-            spec = self.profile.objects[kind]
-            self._compiled[kind] = ObjectRows(kind, spec, self.profile, self.prepare_record)
-        return self._compiled[kind]
+    def compiled(self, key: str) -> ObjectRows:
+        """An object's compiled profile (key as in the profile: 'staff/users'), built once."""
+        if key not in self._compiled:
+            spec = self.profile.objects[key]
+            self._compiled[key] = ObjectRows(key, spec, self.profile, self.prepare_record)
+        return self._compiled[key]
 
     def read(self, export_dir: Path) -> ExportRead:
         """All rows of an export, in dependency order; see `ExportRead`."""

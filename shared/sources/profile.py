@@ -22,9 +22,17 @@ ParseKind = Literal[
     "auto", "text", "date", "datetime", "time", "decimal", "int", "bool", "enum",
     "name_last_first", "name_first_last", "tooth", "list", "count",
 ]  # fmt: skip
-OnUnknown = Literal["other", "quarantine", "warn"]
+OnUnknown = Literal["other", "quarantine", "warn", "keep"]
 
 PROFILES_DIR = Path(__file__).resolve().parents[2] / "mappings" / "sources"
+
+
+def kind_of(key: str) -> str:
+    """The object kind of a profile's object key: 'staff' and 'staff/users' are both staff.
+
+    A suffix lets one kind come from several differently shaped files (clinicians and users).
+    """
+    return key.partition("/")[0]
 
 
 class ProfileError(ValueError):
@@ -135,19 +143,23 @@ class SourceProfile(BaseModel):
     @field_validator("objects")
     @classmethod
     def _known_kinds(cls, value: dict[str, ObjectSpec]) -> dict[str, ObjectSpec]:
-        unknown = sorted(set(value) - set(OBJECT_KINDS))
+        unknown = sorted(key for key in value if kind_of(key) not in OBJECT_KINDS)
         if unknown:
             raise ValueError(f"unknown object kinds {unknown}; known: {sorted(OBJECT_KINDS)}")
         return value
 
-    def locale_for(self, kind: str) -> Locale:
+    def locale_for(self, key: str) -> Locale:
         """The profile locale with the object's overrides applied (validated at load time)."""
-        merged = {**self.locale.model_dump(), **self.objects[kind].locale}
+        merged = {**self.locale.model_dump(), **self.objects[key].locale}
         return Locale.model_validate(merged)
 
 
 def _where(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(top level)"
+
+
+def _defaults_as_columns(spec: ObjectSpec) -> list[tuple[str, ColumnSpec]]:
+    return [(f"defaults.{path}", ColumnSpec(to=path)) for path in spec.defaults]
 
 
 def parse_profile(data: Any, origin: str) -> SourceProfile:
@@ -163,17 +175,17 @@ def parse_profile(data: Any, origin: str) -> SourceProfile:
         raise ProfileError(f"{origin}: {problems}") from None
     from shared.sources.targets import check_target  # late: targets imports profile types
 
-    for kind, spec in profile.objects.items():
+    for key, spec in profile.objects.items():
         try:
-            profile.locale_for(kind)
+            profile.locale_for(key)
         except ValidationError as exc:
             problems = "; ".join(
-                f"objects.{kind}.locale.{_where(e['loc'])}: {e['msg']}" for e in exc.errors()
+                f"objects.{key}.locale.{_where(e['loc'])}: {e['msg']}" for e in exc.errors()
             )
             raise ProfileError(f"{origin}: {problems}") from None
-        for column, col in spec.columns.items():
-            for path, problem in check_target(kind, col, profile):
-                raise ProfileError(f"{origin}: objects.{kind}.columns.{column}.{path}: {problem}")
+        for column, col in [*spec.columns.items(), *_defaults_as_columns(spec)]:
+            for path, problem in check_target(key, col, profile):
+                raise ProfileError(f"{origin}: objects.{key}.columns.{column}.{path}: {problem}")
     return profile
 
 

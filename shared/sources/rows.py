@@ -19,7 +19,7 @@ from shared.model import OBJECT_KINDS, SourceRef
 from shared.quality.findings import Finding, RowOutcome
 from shared.sources.parsers import ParseError
 from shared.sources.parsers.text import match_key
-from shared.sources.profile import ColumnSpec, ObjectSpec, SourceProfile
+from shared.sources.profile import ColumnSpec, ObjectSpec, SourceProfile, kind_of
 from shared.sources.structured import PART_SEPARATOR
 from shared.sources.tables import FileInfo, RawRow
 from shared.sources.tables.header import normalise_header
@@ -61,13 +61,14 @@ class ObjectRows:
     """One object kind's compiled profile: columns, defaults, id template and row rules."""
 
     def __init__(
-        self, kind: str, spec: ObjectSpec, profile: SourceProfile, hook: RowHook | None = None
+        self, key: str, spec: ObjectSpec, profile: SourceProfile, hook: RowHook | None = None
     ) -> None:
+        kind = kind_of(key)
         self.kind = kind
         self.spec = spec
         self.model = OBJECT_KINDS[kind]
         self.profile = profile
-        self.locale = profile.locale_for(kind)
+        self.locale = profile.locale_for(key)
         self.hook = hook
         self.columns = [
             CompiledColumn(

@@ -24,7 +24,7 @@ from shared.sources.parsers.names import split_first_last, split_last_first
 from shared.sources.parsers.numbers import DecimalParser
 from shared.sources.parsers.teeth import to_fdi
 from shared.sources.parsers.text import bool_parser, compile_value_map, enum_parser
-from shared.sources.profile import ColumnSpec, Locale, SourceProfile
+from shared.sources.profile import ColumnSpec, Locale, SourceProfile, kind_of
 
 Fields = dict[str, Any]
 # A writer parses one non-empty cell into the row's fields; it returns a warning reason or None
@@ -67,10 +67,10 @@ def field_type(model: type[BaseModel], name: str) -> FieldType | None:
     return FieldType(annotation, is_list, literal)
 
 
-def check_target(kind: str, col: ColumnSpec, profile: SourceProfile) -> list[tuple[str, str]]:
+def check_target(key: str, col: ColumnSpec, profile: SourceProfile) -> list[tuple[str, str]]:
     """Problems with a column spec as (path inside the column, message); empty when valid."""
     try:
-        compile_writer(kind, "check", col, profile.locale_for(kind), profile)
+        compile_writer(kind_of(key), "check", col, profile.locale_for(key), profile)
     except ValueError as exc:
         return [("to", str(exc))]
     return []
@@ -150,8 +150,14 @@ def _enum_for(
 def _enum_writer(
     name: str, raw_field: str | None, parse: Callable[[str], str], col: ColumnSpec, ftype: FieldType
 ) -> Writer:
-    """An enumeration; unknown spellings become 'other' (+ warning) where the model allows it."""
-    policy = col.on_unknown or ("other" if "other" in ftype.literal else "quarantine")
+    """An enumeration; unknown spellings become 'other' (+ warning) where the model allows it.
+
+    Fields that are plain text but have a value map (currency 'TL' -> 'TRY') keep unmapped
+    values as they are.
+    """
+    policy = col.on_unknown or (
+        "keep" if not ftype.literal else "other" if "other" in ftype.literal else "quarantine"
+    )
 
     def write(raw: str, fields: Fields) -> str | None:
         if raw_field is not None:
@@ -159,6 +165,9 @@ def _enum_writer(
         try:
             fields[name] = parse(raw)
         except ParseError:
+            if policy == "keep":  # a free-text field with a map: unmapped spellings pass through
+                fields[name] = raw
+                return None
             if policy == "quarantine":
                 raise
             if policy == "other":
