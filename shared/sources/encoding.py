@@ -74,7 +74,14 @@ def detect_encoding(prefix: bytes, override: str, candidates: list[str]) -> Enco
     best = from_bytes(prefix, cp_isolation=candidates or None).best()
     if best is None:
         raise UnreadableFile("no candidate encoding decodes the file")
-    return EncodingChoice(codecs.lookup(best.encoding).name, guessed=True, fallback=fallback)
+    chosen = codecs.lookup(best.encoding).name
+    turkish = codecs.lookup("cp1254").name
+    allowed = {codecs.lookup(c).name for c in candidates}
+    # cp1252 and cp1254 differ in six letters: Turkish ş ı İ ğ read as Icelandic þ ý Ý ð.
+    # Icelandic is not a clinic-export language here, so those letters mean Turkish.
+    if chosen != turkish and turkish in allowed and any(ch in str(best) for ch in "ÞþÝýÐð"):
+        chosen = turkish
+    return EncodingChoice(chosen, guessed=True, fallback=fallback)
 
 
 class LineDecoder:

@@ -155,9 +155,9 @@ class BoundRows:
         """The outcome of one data row, or None for a row that is not a record of this kind."""
         cells = raw.cells
         rows = self.rows
-        if not any(c.strip() for c in cells):
+        if not raw.error and not any(c.strip() for c in cells):
             return None
-        first = next(c for c in cells if c.strip())
+        first = next((c for c in cells if c.strip()), "")
         if match_key(first) in rows.footers:
             return None
         if self.when_present and not any(

@@ -223,7 +223,9 @@ def _compile_path(
 ) -> Writer:
     from shared.sources import structured
 
-    if head == _NAME_TARGET and not rest:
+    if col.parse in ("name_last_first", "name_first_last"):
+        if col.to != _NAME_TARGET:
+            raise ValueError(f"parse: {col.parse} writes the name fields; use to: name")
         split = split_first_last if col.parse == "name_first_last" else split_last_first
         return structured.name_writer(model, split)
     if head == "custom":

@@ -57,7 +57,8 @@ def read_csv(
         info.delimiter = delimiter
         stream.seek(0)
         lines = LineDecoder(stream, choice)
-        reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True)
+        # strict: a quote left open at the end of the file is an error, not a swallowed tail
+        reader = csv.reader(lines, delimiter=delimiter, quotechar='"', strict=True)
         seen_fallbacks = 0
         for number in itertools.count(1):
             try:
