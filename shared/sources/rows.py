@@ -18,7 +18,6 @@ from pydantic import ValidationError
 from shared.model import OBJECT_KINDS, SourceRef
 from shared.quality.findings import Finding, RowOutcome
 from shared.sources.parsers import ParseError
-from shared.sources.parsers.text import match_key
 from shared.sources.profile import ColumnSpec, ObjectSpec, SourceProfile, kind_of
 from shared.sources.structured import PART_SEPARATOR
 from shared.sources.tables import FileInfo, RawRow
@@ -82,16 +81,18 @@ class ObjectRows:
         ]
         # Top-level defaults are written first (columns override them); a nested default such as
         # code.system only completes a part some column created, so an empty cell stays empty.
-        self.defaults: list[tuple[str, str, Writer]] = [
-            (
-                path,
-                str(value),
-                compile_writer(kind, "defaults", ColumnSpec(to=path), self.locale, profile),
-            )
-            for path, value in spec.defaults.items()
-        ]
-        self.nulls = {match_key(v) for v in self.locale.null_values}
-        self.footers = {match_key(v) for v in spec.footer_labels}
+        self.top_defaults: list[tuple[str, Writer]] = []
+        self.nested_defaults: list[tuple[str, str, str, Writer]] = []
+        for path, value in spec.defaults.items():
+            writer = compile_writer(kind, "defaults", ColumnSpec(to=path), self.locale, profile)
+            parent, _, attr = path.partition(".")
+            if attr:
+                self.nested_defaults.append((parent, attr, str(value), writer))
+            else:
+                self.top_defaults.append((str(value), writer))
+        # Exact spellings (with case variants) keep the per-cell check to one set lookup.
+        self.nulls = _spellings(self.locale.null_values)
+        self.footers = _spellings(spec.footer_labels)
         self.part_fields = sorted({c.field for c in self.columns if c.spec.part})
         self.currency = profile.defaults.currency if "currency" in self.model.model_fields else None
         self.country = profile.defaults.country
@@ -137,6 +138,7 @@ class BoundRows:
         for _, column in bound:
             for name in _NAME_FIELDS if column.field == "name" else (column.field,):
                 self.by_field.setdefault(name, column.name)
+        self.plan = [(i, c.writer, c.name, c.spec.required) for i, c in bound]
         self.when_present = [i for i, c in bound if c.name in rows.spec.when_present]
         self.id_template = _compile_template(rows.spec.source_id, header)
         self.seen_ids: set[str] = set()
@@ -155,10 +157,10 @@ class BoundRows:
         """The outcome of one data row, or None for a row that is not a record of this kind."""
         cells = raw.cells
         rows = self.rows
-        if not raw.error and not any(c.strip() for c in cells):
+        if not raw.error and not "".join(cells).strip():
             return None
-        first = next((c for c in cells if c.strip()), "")
-        if match_key(first) in rows.footers:
+        first = cells[0].strip() if cells else ""
+        if (first or next((c.strip() for c in cells if c.strip()), "")) in rows.footers:
             return None
         if self.when_present and not any(
             i < len(cells) and cells[i].strip() for i in self.when_present
@@ -181,32 +183,33 @@ class BoundRows:
                     object_kind=rows.kind, source_ref=ref, record=None, findings=findings
                 )
         fields: Fields = {}
-        for path, value, writer in rows.defaults:
-            if "." not in path:
-                writer(value, fields)
+        for value, writer in rows.top_defaults:
+            writer(value, fields)
+        if len(cells) < self.width:  # short rows (XLSX trims trailing blanks): pad once
+            cells = cells + [""] * (self.width - len(cells))
         nulls = rows.nulls
-        for index, bound_column in self.bound:
-            value = cells[index].strip() if index < len(cells) else ""
-            if not value or (nulls and match_key(value) in nulls):
-                if bound_column.spec.required:
-                    findings.append(self._finding("missing_required", row, bound_column.name, True))
+        # The hot loop: one strip, one set lookup and one writer call per mapped cell.
+        for index, writer, name, required in self.plan:
+            value = cells[index].strip()
+            if not value or value in nulls:
+                if required:
+                    findings.append(self._finding("missing_required", row, name, True))
                 continue
             try:
-                warning = bound_column.writer(value, fields)
+                warning = writer(value, fields)
             except ParseError as exc:
-                findings.append(self._finding(exc.reason, row, bound_column.name, True))
+                findings.append(self._finding(exc.reason, row, name, True))
                 continue
             if warning:
-                findings.append(self._finding(warning, row, bound_column.name, False))
+                findings.append(self._finding(warning, row, name, False))
         return self._finish(fields, cells, ref, row, findings)
 
     def _finish(
         self, fields: Fields, cells: list[str], ref: SourceRef, row: int, findings: list[Finding]
     ) -> RowOutcome | None:
         rows = self.rows
-        for path, value, writer in rows.defaults:
-            parent, _, attr = path.partition(".")
-            if attr and isinstance(fields.get(parent), dict) and attr not in fields[parent]:
+        for parent, attr, value, writer in rows.nested_defaults:
+            if isinstance(fields.get(parent), dict) and attr not in fields[parent]:
                 writer(value, fields)
         for name in rows.part_fields:
             _join_parts(fields, name, rows.tz)
@@ -257,6 +260,11 @@ def _join_parts(fields: Fields, name: str, tz: tzinfo | None) -> None:
             day = fields["start"].date()
     if day is not None:
         fields[name] = datetime.combine(day, at or time(), tzinfo=tz)
+
+
+def _spellings(values: list[str]) -> frozenset[str]:
+    """A word as typed in any common case: 'N/A', 'n/a', 'Null', 'NULL'."""
+    return frozenset(v for w in values for v in (w, w.lower(), w.upper(), w.title()))
 
 
 def _default_country(fields: Fields, country: str) -> None:

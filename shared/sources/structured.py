@@ -30,6 +30,12 @@ def scalar_writer(
 ) -> Writer:
     """A top-level scalar field; `<name>_raw` keeps the source spelling when the model has it."""
     pad = col.zero_pad
+    if parse is str and not pad and raw_field is None:
+
+        def write_text(raw: str, fields: Fields) -> None:
+            fields[name] = raw
+
+        return write_text
     if raw_field is None:
 
         def write(raw: str, fields: Fields) -> None:

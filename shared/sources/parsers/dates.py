@@ -63,6 +63,9 @@ _ISO = re.compile(
 )
 
 
+_CACHE_SIZE = 8192
+
+
 def compile_pattern(pattern: str) -> re.Pattern[str]:
     """Turn a CLDR-style pattern such as 'd.MM.y HH:mm' into an anchored regular expression.
 
@@ -99,6 +102,9 @@ class DateTimeParser:
         self._compiled = [compile_pattern(p) for p in patterns]
         self._pivot = century_pivot
         self._tz = ZoneInfo(timezone) if timezone else None
+        self._dates: dict[str, date] = {}
+        self._times: dict[str, time] = {}
+        self._datetimes: dict[str, datetime] = {}
 
     def _fields(self, raw: str) -> dict[str, str | None]:
         text = raw.strip()
@@ -147,16 +153,34 @@ class DateTimeParser:
 
     def parse_date(self, raw: str) -> date:
         """The date in a cell; a datetime cell gives its date part."""
-        return self._date(self._fields(raw))
+        hit = self._dates.get(raw)
+        if hit is None:
+            hit = self._date(self._fields(raw))
+            if len(self._dates) >= _CACHE_SIZE:  # appointment books repeat the same days
+                self._dates.clear()
+            self._dates[raw] = hit
+        return hit
 
     def parse_datetime(self, raw: str) -> datetime:
         """The instant in a cell, in the profile's time zone when one is set."""
-        groups = self._fields(raw)
-        return datetime.combine(self._date(groups), self._time(groups), tzinfo=self._tz)
+        hit = self._datetimes.get(raw)
+        if hit is None:
+            groups = self._fields(raw)
+            hit = datetime.combine(self._date(groups), self._time(groups), tzinfo=self._tz)
+            if len(self._datetimes) >= _CACHE_SIZE:
+                self._datetimes.clear()
+            self._datetimes[raw] = hit
+        return hit
 
     def parse_time(self, raw: str) -> time:
         """The time of day in a cell such as '14:30' or '2:30 PM'."""
-        return self._time(self._fields(raw))
+        hit = self._times.get(raw)
+        if hit is None:
+            hit = self._time(self._fields(raw))
+            if len(self._times) >= _CACHE_SIZE:
+                self._times.clear()
+            self._times[raw] = hit
+        return hit
 
     def combine(self, day: date, at: time) -> datetime:
         """A datetime from separate date and time columns, in the profile's time zone."""

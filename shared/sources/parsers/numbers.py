@@ -34,11 +34,16 @@ class DecimalParser:
             sep = "[" + "".join(re.escape(s) for s in sorted(seps)) + "]"
             grouping = rf"(?:\d{{1,3}}(?:{sep}\d{{3}})+|\d+)"
         self._shape = re.compile(rf"(?P<int>{grouping})?(?:{dec}(?P<frac>\d+))?")
+        # Most cells are plain '1234.50' / '-250,00': one regex and Decimal() cover them.
+        self._plain = re.compile(rf"-?\d+(?:{dec}\d+)?")
+        self._dot = decimal_separator == "."
         # Longest symbols first so 'TRY' is removed before a lone 'T' could match anything.
         self._symbols = sorted({*currency_symbols}, key=len, reverse=True)
 
     def parse(self, raw: str) -> Decimal:
         """The amount in a cell as a Decimal, negative for refunds and credits."""
+        if self._plain.fullmatch(raw):
+            return Decimal(raw if self._dot else raw.replace(",", "."))
         text = raw.strip()
         for symbol in self._symbols:
             if symbol in text:
@@ -64,6 +69,8 @@ class DecimalParser:
 
     def parse_int(self, raw: str) -> int:
         """A whole number ('30', '1.000' in a Turkish file); fractions are malformed."""
+        if raw.isdigit():
+            return int(raw)
         value = self.parse(raw)
         if value != value.to_integral_value():
             raise ParseError("malformed_number")

@@ -78,10 +78,17 @@ def bool_parser(
     keyed = {match_key(v, folding): True for v in true_values}
     keyed.update({match_key(v, folding): False for v in false_values})
 
+    exact: dict[str, bool] = {}
+
     def parse(raw: str) -> bool:
+        hit = exact.get(raw)
+        if hit is not None:
+            return hit
         found = keyed.get(match_key(raw, folding))
         if found is None:
             raise ParseError("unknown_enum_value")
+        if len(exact) < 256:
+            exact[raw] = found
         return found
 
     return parse
