@@ -113,7 +113,7 @@ class ExportRead:
     def _read_file(self, key: str, spec: ObjectSpec, name: str) -> Iterator[RowOutcome]:
         compiled = self.reader.compiled(key)
         kind = compiled.kind
-        info = FileInfo(file=name, format=format_of(Path(name)))
+        info = FileInfo(file=name, format=format_of(Path(name)), object_kind=kind)
         self.files.append(info)
         expected = compiled.expected_headers
         try:

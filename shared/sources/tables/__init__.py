@@ -35,6 +35,7 @@ class FileInfo:
 
     file: str
     format: FileFormat
+    object_kind: str | None = None
     sheet: str | None = None
     encoding: str | None = None
     encoding_guessed: bool = False
