@@ -52,8 +52,15 @@ def generate_export(options: GenerateOptions) -> dict[str, int]:
     practice = build_practice(
         random.Random(options.seed * 1_000_003), pack, layout.ids, layout.codes(), as_of
     )
+    people = layout.people_spec(as_of)
+    activity = layout.activity_spec(as_of, kinds)
     injector = FaultInjector(
-        options.faults, options.seed, layout.fault_targets(), layout.ids, layout.language, kinds
+        options.faults,
+        options.seed,
+        layout.fault_targets(),
+        layout.ids,
+        layout.language,
+        activity.kinds,
     )
     if layout.fault_targets().identifier == "none":
         injector.corrupt_practitioners(practice)
@@ -70,8 +77,6 @@ def generate_export(options: GenerateOptions) -> dict[str, int]:
         writer.write_all(layout.practice_rows(practice))
         plan = options.changes if options.drop > 1 and options.changes else ChangePlan()
         total = options.patients + plan.new_patients
-        people = layout.people_spec(as_of)
-        activity = layout.activity_spec(as_of, kinds)
         plan.record_deletions(manifest, layout.ids)
         for household in households(options.seed, people, pack, practice, layout.ids, 1, total):
             for patient in household.patients:

@@ -84,6 +84,7 @@ class ManifestWriter:
                     "delimiter": spec.delimiter if spec.format == "csv" else None,
                     "sheet": spec.sheet,
                     "header_row": 4 if spec.title else 1,
+                    "totals_row": bool(spec.totals),
                 }
                 for spec in self._layout.files
                 if spec.name in rows

@@ -156,10 +156,28 @@ class JsonlSink:
         self._file.close()
 
 
+class JsonArraySink(JsonlSink):
+    """One JSON array of objects, written element by element."""
+
+    def write(self, row: Sequence[Any]) -> int:
+        """Write one array element."""
+        record = dict(zip(self._columns, row, strict=True))
+        self._file.write(("[\n  " if self.rows == 0 else ",\n  ") + json.dumps(record))
+        self.rows += 1
+        return self.rows
+
+    def close(self) -> None:
+        """Close the array and the file."""
+        self._file.write("\n]\n" if self.rows else "[]\n")
+        self._file.close()
+
+
 def open_sink(path: Path, spec: FileSpec, subtitle: str = "") -> Sink:
     """The writer for a spec's format."""
     if spec.format == "csv":
         return CsvSink(path, spec)
     if spec.format == "xlsx":
         return XlsxSink(path, spec, subtitle)
+    if spec.format == "json":
+        return JsonArraySink(path, spec)
     return JsonlSink(path, spec)
