@@ -30,7 +30,7 @@ DEPENDENCY_ORDER = (
     "organization", "location", "staff", "payer", "procedure_code", "fee_schedule_item",
     "patient", "related_person", "coverage", "appointment", "encounter", "treatment_plan",
     "procedure", "invoice", "payment", "claim", "recall", "clinical_note", "prescription",
-    "referral", "document", "communication",
+    "referral", "document", "communication", "custom_field",
 )  # fmt: skip
 IGNORED_PREFIXES = ("_", ".")  # _manifest.json from the generator, hidden files
 

@@ -173,7 +173,8 @@ def parse_profile(data: Any, origin: str) -> SourceProfile:
     except ValidationError as exc:
         problems = "; ".join(f"{_where(e['loc'])}: {e['msg']}" for e in exc.errors())
         raise ProfileError(f"{origin}: {problems}") from None
-    from shared.sources.targets import check_target  # late: targets imports profile types
+    from shared.sources.rows import ObjectRows  # late: rows and targets import this module
+    from shared.sources.targets import check_target
 
     for key, spec in profile.objects.items():
         try:
@@ -186,6 +187,10 @@ def parse_profile(data: Any, origin: str) -> SourceProfile:
         for column, col in [*spec.columns.items(), *_defaults_as_columns(spec)]:
             for path, problem in check_target(key, col, profile):
                 raise ProfileError(f"{origin}: objects.{key}.columns.{column}.{path}: {problem}")
+        try:
+            ObjectRows(key, spec, profile)
+        except ValueError as exc:
+            raise ProfileError(f"{origin}: objects.{key}.{exc}") from None
     return profile
 
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, time, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -83,19 +84,25 @@ class ObjectRows:
         # code.system only completes a part some column created, so an empty cell stays empty.
         self.top_defaults: list[tuple[str, Writer]] = []
         self.nested_defaults: list[tuple[str, str, str, Writer]] = []
-        for path, value in spec.defaults.items():
+        for path, constant in spec.defaults.items():
             writer = compile_writer(kind, "defaults", ColumnSpec(to=path), self.locale, profile)
+            value = _default_text(constant, self.locale.true_values, self.locale.false_values)
+            try:  # a default that cannot be parsed is a profile error, found at load time
+                writer(value, {})
+            except ParseError as exc:
+                raise ValueError(f"defaults.{path}: {exc.reason}") from None
             parent, _, attr = path.partition(".")
             if attr:
-                self.nested_defaults.append((parent, attr, str(value), writer))
+                self.nested_defaults.append((parent, attr, value, writer))
             else:
-                self.top_defaults.append((str(value), writer))
+                self.top_defaults.append((value, writer))
         # Exact spellings (with case variants) keep the per-cell check to one set lookup.
         self.nulls = _spellings(self.locale.null_values)
         self.footers = _spellings(spec.footer_labels)
         self.part_fields = sorted({c.field for c in self.columns if c.spec.part})
         self.currency = profile.defaults.currency if "currency" in self.model.model_fields else None
-        self.country = profile.defaults.country
+        has_address = any(f in self.model.model_fields for f in ("address", "addresses"))
+        self.country = profile.defaults.country if has_address else None
         timezone = profile.defaults.timezone
         self.tz: tzinfo | None = ZoneInfo(timezone) if timezone else None
 
@@ -260,6 +267,13 @@ def _join_parts(fields: Fields, name: str, tz: tzinfo | None) -> None:
             day = fields["start"].date()
     if day is not None:
         fields[name] = datetime.combine(day, at or time(), tzinfo=tz)
+
+
+def _default_text(value: Any, true_values: list[str], false_values: list[str]) -> str:
+    """A YAML default as the text its writer parses: booleans in the locale's own words."""
+    if isinstance(value, bool):
+        return (true_values if value else false_values)[0]
+    return str(value)
 
 
 def _spellings(values: list[str]) -> frozenset[str]:

@@ -82,14 +82,26 @@ class _Parsers:
     def __init__(self, locale: Locale, timezone: str | None) -> None:
         self.locale = locale
         self.dates = DateTimeParser(locale.date_formats, locale.century_pivot, timezone)
-        self.datetimes = DateTimeParser(
-            locale.datetime_formats + locale.date_formats, locale.century_pivot, timezone
-        )
         self.times = DateTimeParser(locale.time_formats)
+        self.datetimes = DateTimeParser(
+            locale.datetime_formats + locale.date_formats,
+            locale.century_pivot,
+            timezone,
+            # 'date time' values split into cached halves, when every datetime pattern is a
+            # date pattern of this locale followed by a space (so the halves mean the same).
+            halves=(self.dates, self.times) if _splittable(locale) else None,
+        )
         self.numbers = DecimalParser(
             locale.decimal_separator, locale.group_separator, locale.currency_symbols
         )
         self.booleans = bool_parser(locale.true_values, locale.false_values, locale.casefold)
+
+
+def _splittable(locale: Locale) -> bool:
+    return all(
+        any(pattern.startswith(f"{day} ") for day in locale.date_formats)
+        for pattern in locale.datetime_formats
+    )
 
 
 def _scalar_parser(
@@ -100,7 +112,7 @@ def _scalar_parser(
         parse = {
             date: "date", datetime: "datetime", time: "time", Decimal: "decimal", int: "int",
             bool: "bool", float: "decimal",
-        }.get(ftype.base, "enum" if ftype.literal else "text")  # fmt: skip
+        }.get(ftype.base, "enum" if ftype.literal or enum is not None else "text")  # fmt: skip
     if col.formats and parse in ("date", "datetime", "time"):
         custom = DateTimeParser(col.formats, parsers.locale.century_pivot, None)
         return {"date": custom.parse_date, "datetime": custom.parse_datetime}.get(

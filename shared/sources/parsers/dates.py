@@ -98,10 +98,12 @@ class DateTimeParser:
         patterns: Sequence[str],
         century_pivot: int = 30,
         timezone: str | None = None,
+        halves: tuple[DateTimeParser, DateTimeParser] | None = None,
     ) -> None:
         self._compiled = [compile_pattern(p) for p in patterns]
         self._pivot = century_pivot
         self._tz = ZoneInfo(timezone) if timezone else None
+        self._halves = halves  # date and time parsers for 'date time' values, tried first
         self._dates: dict[str, date] = {}
         self._times: dict[str, time] = {}
         self._datetimes: dict[str, datetime] = {}
@@ -165,12 +167,28 @@ class DateTimeParser:
         """The instant in a cell, in the profile's time zone when one is set."""
         hit = self._datetimes.get(raw)
         if hit is None:
+            hit = self._split_datetime(raw)
+        if hit is None:
             groups = self._fields(raw)
             hit = datetime.combine(self._date(groups), self._time(groups), tzinfo=self._tz)
             if len(self._datetimes) >= _CACHE_SIZE:
                 self._datetimes.clear()
             self._datetimes[raw] = hit
         return hit
+
+    def _split_datetime(self, raw: str) -> datetime | None:
+        """'07/03/2024 09:30' as a cached date and a cached time (timestamps rarely repeat, but
+        their days and minutes do); None when the halves are not a date and a time."""
+        if self._halves is None or " " not in raw:
+            return None
+        day_text, _, time_text = raw.strip().partition(" ")
+        days, times = self._halves
+        try:
+            return datetime.combine(
+                days.parse_date(day_text), times.parse_time(time_text.strip()), tzinfo=self._tz
+            )
+        except ParseError:
+            return None
 
     def parse_time(self, raw: str) -> time:
         """The time of day in a cell such as '14:30' or '2:30 PM'."""
