@@ -118,3 +118,21 @@ def test_json_arrays_and_json_lines(tmp_path: Path, read_dir: Reader, lines: boo
     outcomes, _, _ = read_dir(tmp_path)
     assert [(o.source_ref.row, o.record.source_id) for o in outcomes] == [(1, "P1"), (2, "7")]
     assert outcomes[1].record.date_of_birth is None
+
+
+def test_large_workbooks_stream_through_openpyxl_with_the_same_result(
+    tmp_path: Path, read_dir: Reader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = xlsxwriter.Workbook(tmp_path / "patients.xlsx")
+    sheet = book.add_worksheet("Patients")
+    sheet.write_row(0, 0, ["Patient ID", "First Name", "Last Name", "DOB", "Town"])
+    for row in range(1, 40):
+        sheet.write_row(row, 0, [f"0{row}", "Ada", "Lovelace", "10/12/1985", "London"])
+    sheet.write_row(40, 0, ["Total"])
+    book.close()
+    small, _, _ = read_dir(tmp_path)
+    monkeypatch.setattr("shared.sources.tables.workbook.CALAMINE_MAX_BYTES", 0)
+    streamed, _, _ = read_dir(tmp_path)
+    assert len(small) == 39
+    assert [o.record for o in streamed] == [o.record for o in small]
+    assert streamed[0].record.source_id == "01"
