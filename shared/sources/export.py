@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
+from shared.model import SourceRef
 from shared.quality.findings import Finding, RowOutcome
 from shared.sources.documents import complete_document
 from shared.sources.profile import ObjectSpec, SourceProfile, kind_of
@@ -150,8 +151,6 @@ class ExportRead:
         self, kind: str, head: list[RawRow], rest: Iterator[RawRow], info: FileInfo
     ) -> Iterator[RowOutcome]:
         """No header: every non-blank row is kept, quarantined, so nothing disappears silently."""
-        from shared.model import SourceRef
-
         self._file_finding("missing_header", kind, info.file, quarantine=True)
         for raw in _chain(head, rest):
             if not any(cell.strip() for cell in raw.cells):

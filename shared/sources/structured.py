@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from shared.sources.profile import ColumnSpec
-    from shared.sources.targets import Fields, Writer, _Parsers
+    from shared.sources.targets import Fields, Writer
 
 PART_SEPARATOR = "@"  # fields["start@date"] and fields["start@time"] are joined after the row
 
@@ -25,7 +25,6 @@ def scalar_writer(
     name: str,
     parse: Callable[[str], Any],
     col: ColumnSpec,
-    parsers: _Parsers,
     raw_field: str | None = None,
 ) -> Writer:
     """A top-level scalar field; `<name>_raw` keeps the source spelling when the model has it."""

@@ -17,7 +17,17 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel
 
-from shared.model import OBJECT_KINDS, Address, ContactPoint, Identifier
+from shared.model import (
+    OBJECT_KINDS,
+    Address,
+    Allergy,
+    Chair,
+    ContactPoint,
+    Flag,
+    Identifier,
+    Tooth,
+)
+from shared.sources import structured
 from shared.sources.parsers import ParseError
 from shared.sources.parsers.dates import DateTimeParser
 from shared.sources.parsers.names import split_first_last, split_last_first
@@ -233,8 +243,6 @@ def _compile_path(
     parsers: _Parsers,
     profile: SourceProfile,
 ) -> Writer:
-    from shared.sources import structured
-
     if col.parse in ("name_last_first", "name_first_last"):
         if col.to != _NAME_TARGET:
             raise ValueError(f"parse: {col.parse} writes the name fields; use to: name")
@@ -248,7 +256,7 @@ def _compile_path(
     if ftype is None:
         raise ValueError(f"{kind} has no field {head!r}")
     if head == "source_id":
-        return structured.scalar_writer(head, str, col, parsers)
+        return structured.scalar_writer(head, str, col)
     if ftype.base is Identifier:
         system, _, attr = rest.partition(".")
         attr = attr or "value"
@@ -267,7 +275,7 @@ def _compile_path(
             raise ValueError(f"write {head}.<line1|line2|line3|{'|'.join(sorted(_ADDRESS_ATTRS))}>")
         return structured.address_writer(head, ftype.is_list, rest, _ADDRESS_PARTS.get(rest))
     if isinstance(ftype.base, type) and issubclass(ftype.base, BaseModel):
-        return _compile_nested(kind, head, rest, column, col, ftype, parsers)
+        return _compile_nested(head, rest, col, ftype, parsers)
     if rest:
         raise ValueError(f"{kind}.{head} has no parts; drop '.{rest}'")
     if col.part is not None:  # a datetime split over a date column and a time column
@@ -280,30 +288,23 @@ def _compile_path(
     raw_field = f"{head}_raw" if f"{head}_raw" in model.model_fields else None
     if enum is not None and parse is enum:
         return _enum_writer(head, raw_field, enum, col, ftype)
-    return structured.scalar_writer(head, parse, col, parsers, raw_field)
+    return structured.scalar_writer(head, parse, col, raw_field)
 
 
 def _compile_nested(
-    kind: str,
-    head: str,
-    rest: str,
-    column: str,
-    col: ColumnSpec,
-    ftype: FieldType,
-    parsers: _Parsers,
+    head: str, rest: str, col: ColumnSpec, ftype: FieldType, parsers: _Parsers
 ) -> Writer:
-    from shared.sources import structured
-
+    """Nested parts: a tooth, chairs from a count, allergies, flags, or <field>.<attr>."""
     nested: type[BaseModel] = ftype.base
-    if nested.__name__ == "Tooth":
+    if nested is Tooth:
         notation = col.notation or parsers.locale.tooth_notation
         return structured.tooth_writer(head, lambda raw: to_fdi(raw, notation))
-    if nested.__name__ == "Chair":
+    if nested is Chair:
         template = col.template or "Chair {n}"
         return structured.chairs_writer(head, template, parsers.numbers.parse_int)
-    if nested.__name__ == "Allergy":
+    if nested is Allergy:
         return structured.allergy_writer(head, col.split)
-    if nested.__name__ == "Flag":
+    if nested is Flag:
         if not rest:
             raise ValueError(f"write {head}.<label>")
         return structured.flag_writer(head, rest)
