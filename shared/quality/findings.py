@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict
 from shared.model.base import CanonicalRecord, SourceRef
 
 Severity = Literal["quarantine", "warning"]
+# A row's final status after profiling: merged rows are duplicates folded into a survivor.
+RowStatus = Literal["accepted", "quarantined", "merged"]
 
 # Reason codes, each with the one sentence that explains it. Messages never include values.
 REASONS: dict[str, str] = {
@@ -25,10 +27,13 @@ REASONS: dict[str, str] = {
     "invalid_identifier": "the identifier fails its check-digit algorithm",
     "invalid_email": "the e-mail address is not valid syntax",
     "invalid_phone": "the phone number is not valid for its region",
+    "unverified_phone": "the phone number has a possible length but no assigned range; kept",
     "ragged_row": "the row has a different number of cells than the header",
     "duplicate_patient": "same normalised name and date of birth as another patient",
     "duplicate_source_id": "the source id appears more than once in the export",
     "orphan_reference": "the record points to a parent that is not in the export",
+    "unresolved_reference": "an optional reference points to a record not in the export",
+    "parent_merged": "the parent was merged into a duplicate; the reference now names the survivor",
     "oversized_document": "the document is larger than the destination's limit",
     "missing_document_file": "the document's file is not in the export",
     "formula_injection": "free text starts like a spreadsheet formula; neutralised",
@@ -36,6 +41,11 @@ REASONS: dict[str, str] = {
     "missing_header": "no header row with the profile's columns was found",
     "empty_file": "the file has no data rows",
     "encoding_fallback": "the file's encoding was guessed; check accented characters",
+    "malformed_value": "the value cannot be read as the column's type",
+    "missing_file": "a file of the export layout is not in the export",
+    "unexpected_file": "the file is not part of the export layout and was not read",
+    "missing_column": "a column of the profile is not in the file's header",
+    "missing_sheet": "the workbook has no sheet with the profile's name",
 }
 
 
@@ -69,8 +79,17 @@ class RowOutcome(BaseModel):
     source_ref: SourceRef
     record: CanonicalRecord | None
     findings: list[Finding] = []
+    # Set by the quality profiler when this row duplicates an earlier one: the survivor's source id.
+    merged_into: str | None = None
 
     @property
     def quarantined(self) -> bool:
         """True when no record could be built or any finding quarantines the row."""
         return self.record is None or any(f.severity == "quarantine" for f in self.findings)
+
+    @property
+    def status(self) -> RowStatus:
+        """Accepted, quarantined, or merged into the first-seen duplicate (`merged_into`)."""
+        if self.quarantined:
+            return "quarantined"
+        return "accepted" if self.merged_into is None else "merged"
