@@ -80,7 +80,10 @@ class RowOutcome(BaseModel):
     @property
     def quarantined(self) -> bool:
         """True when no record could be built or any finding quarantines the row."""
-        return self.record is None or any(f.severity == "quarantine" for f in self.findings)
+        if self.record is None:
+            return True
+        # Most rows have no findings: skip building a generator for them (runs for every row).
+        return bool(self.findings) and any(f.severity == "quarantine" for f in self.findings)
 
     @property
     def status(self) -> RowStatus:
