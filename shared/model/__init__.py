@@ -35,6 +35,7 @@ from shared.model.clinical import (
     TreatmentPlan,
 )
 from shared.model.common import Address, ContactPoint
+from shared.model.custom import CustomFieldRecord
 from shared.model.documents import CommunicationLog, Document
 from shared.model.organization import Chair, Location, Organization
 from shared.model.patient import Allergy, Flag, Patient, RelatedPerson
@@ -66,6 +67,7 @@ OBJECT_KINDS: dict[str, type[CanonicalRecord]] = {
         FeeScheduleItem,
         Document,
         CommunicationLog,
+        CustomFieldRecord,
     )
 }
 
@@ -82,6 +84,7 @@ __all__ = [
     "CommunicationLog",
     "ContactPoint",
     "Coverage",
+    "CustomFieldRecord",
     "CustomFieldValue",
     "Document",
     "Encounter",

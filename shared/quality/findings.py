@@ -41,6 +41,11 @@ REASONS: dict[str, str] = {
     "missing_header": "no header row with the profile's columns was found",
     "empty_file": "the file has no data rows",
     "encoding_fallback": "the file's encoding was guessed; check accented characters",
+    "malformed_value": "the value cannot be read as the column's type",
+    "missing_file": "a file of the export layout is not in the export",
+    "unexpected_file": "the file is not part of the export layout and was not read",
+    "missing_column": "a column of the profile is not in the file's header",
+    "missing_sheet": "the workbook has no sheet with the profile's name",
 }
 
 

@@ -39,7 +39,7 @@ def test_record_key_names_system_kind_and_source_id() -> None:
 
 
 def test_every_object_kind_is_registered_once() -> None:
-    assert len(OBJECT_KINDS) == 22
+    assert len(OBJECT_KINDS) == 23
     assert OBJECT_KINDS["appointment"] is Appointment
 
 
