@@ -33,6 +33,7 @@ REASONS: dict[str, str] = {
     "duplicate_source_id": "the source id appears more than once in the export",
     "orphan_reference": "the record points to a parent that is not in the export",
     "unresolved_reference": "an optional reference points to a record not in the export",
+    "parent_quarantined": "the parent record was quarantined, so this one is held back with it",
     "parent_merged": "the parent was merged into a duplicate; the reference now names the survivor",
     "oversized_document": "the document is larger than the destination's limit",
     "missing_document_file": "the document's file is not in the export",
