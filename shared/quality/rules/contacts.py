@@ -47,10 +47,13 @@ class EmailSyntax(RowRule):
                 for index, point in enumerate(_points(record, points_field)):
                     if point.system != "email" or not point.value_raw:
                         continue
-                    point.value_normalised = normalise_email(point.value_raw)
-                    point.is_valid = point.value_normalised is not None
-                    if not point.is_valid:
+                    normalised = normalise_email(point.value_raw)
+                    point.value_normalised = normalised
+                    if normalised is None:
+                        point.is_valid = False
                         sink.flag("invalid_email", f"{points_field}[{index}]", severity)
+                    elif not point.is_valid:
+                        point.is_valid = True
             if email_field is not None:
                 address = getattr(record, email_field)
                 if address and normalise_email(address) is None:
@@ -82,9 +85,11 @@ class PhoneE164(RowRule):
             for index, point in enumerate(points):
                 if point.system not in PHONE_SYSTEMS or not point.value_raw:
                     continue
-                e164, point.is_valid = phones.check(point.value_raw)
+                e164, is_valid = phones.check(point.value_raw)
                 point.value_normalised = e164
-                if not point.is_valid:
+                if is_valid != point.is_valid:  # pydantic assignment costs; skip the default
+                    point.is_valid = is_valid
+                if not is_valid:
                     reason = "invalid_phone" if e164 is None else "unverified_phone"
                     sink.flag(reason, f"{field}[{index}]", severity)
 
