@@ -14,6 +14,7 @@ import yaml
 
 from emulators.dataverse import errors
 from emulators.dataverse.auth import TokenIssuer
+from emulators.dataverse.batch import run_batch
 from emulators.dataverse.config import EmulatorConfig
 from emulators.dataverse.data_api import DataApi
 from emulators.dataverse.errors import DataverseError
@@ -138,6 +139,11 @@ class Emulator:
             if req.method != "GET" or len(segments) > 1:
                 raise errors.no_http_resource(f"{req.service_root}/{req.path}")
             return self._whoami(req, caller)
+        if name == "$batch" and len(segments) == 1:
+            if req.method != "POST":
+                raise errors.no_http_resource(f"{req.service_root}/$batch")
+            base_cost = self.config.costs.charge("batch")
+            return run_batch(req, lambda part: self.dispatch(part, caller), self.store, base_cost)
         if name in METADATA_ROOTS:
             return self.metadata.handle(req, segments)
         if name == "$metadata":

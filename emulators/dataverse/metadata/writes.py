@@ -77,7 +77,8 @@ def column_from_body(body: dict[str, Any]) -> Column:
     odata_type = (
         str(body.get("@odata.type", "")).lstrip("#").removeprefix("Microsoft.Dynamics.CRM.")
     )
-    kind = _CLASS_TYPES.get(odata_type)
+    # CreateEntities sends Complex<Type>AttributeMetadata, the same shapes under another name.
+    kind = _CLASS_TYPES.get(odata_type.removeprefix("Complex"))
     schema = body.get("SchemaName")
     if kind is None or not isinstance(schema, str) or not schema:
         raise errors.bad_request(
