@@ -20,6 +20,9 @@ from emulators.dataverse.values import format_datetime, normalise, parse_datetim
 Mode = Literal["create", "update"]
 ReadOnlyPolicy = Literal["ignore", "reject"]
 _CLOSED_STATES = frozenset({1, 2})
+APPOINTMENT_PARTY_MASKS = frozenset({5, 6, 7})
+# Duplicate detection rules published in a new environment, by table: the matching column.
+DUPLICATE_RULES = {"account": "name", "contact": "emailaddress1"}
 
 
 @dataclass
@@ -242,9 +245,12 @@ class Writer:
         if overridden:
             record["createdon"] = format_datetime(parse_datetime(overridden))
         self._computed(table, record)
+        if caller.headers.get("mscrm.suppressduplicatedetection", "").lower() == "false":
+            self._detect_duplicates(table, record_id, record)
         version = self._store(table, record_id, record)
         for child_table, lookup, child_body in children:
             child = dict(child_body)
+            self._check_party(table, child)
             self.create(
                 child_table,
                 child,
@@ -283,8 +289,11 @@ class Writer:
             record["modifiedon"] = format_datetime(datetime.now(UTC))
             record["modifiedby"] = {"id": caller.user_id, "type": "systemuser"}
         self._computed(table, record)
+        if caller.headers.get("mscrm.suppressduplicatedetection", "").lower() == "false":
+            self._detect_duplicates(table, record_id, record)
         version = self._store(table, record_id, record)
         for child_table, lookup, child_body in children:
+            self._check_party(table, child_body)
             self.create(
                 child_table,
                 dict(child_body),
@@ -292,6 +301,34 @@ class Writer:
                 key_columns={lookup: {"id": record_id, "type": table.logical_name}},
             )
         return Written(record_id, version, record, created=False)
+
+    def _check_party(self, parent: Table, party: dict[str, Any]) -> None:
+        mask = party.get("participationtypemask")
+        if parent.logical_name == "appointment" and mask not in APPOINTMENT_PARTY_MASKS:
+            raise errors.bad_request(
+                f"Participation type {mask} is not valid for an appointment party: use 5 "
+                "(required attendee), 6 (optional attendee) or 7 (organizer).",
+                errors.INVALID_ARGUMENT,
+            )
+
+    def _detect_duplicates(self, table: Table, record_id: str, record: Record) -> None:
+        """The published out-of-the-box rules: same account name, same contact e-mail."""
+        column = DUPLICATE_RULES.get(table.logical_name)
+        value = record.get(column) if column else None
+        if not column or not isinstance(value, str) or not value:
+            return
+        found = self.store.scalar(
+            f"SELECT id FROM records WHERE entity = ? AND id != ? "  # noqa: S608 - fixed names
+            f"AND json_extract(body, '$.{column}') = ? COLLATE NOCASE LIMIT 1",
+            [table.logical_name, record_id, value],
+        )
+        if found is not None:
+            raise errors.DataverseError(
+                412,
+                errors.DUPLICATE_DETECTED,
+                "A record was not created or updated because a duplicate of the current record "
+                "already exists.",
+            )
 
     def delete(self, table: Table, record_id: str) -> None:
         """Deletes a record (activity parties of an activity go with it).

@@ -22,7 +22,8 @@ def _filtered(items: list[dict[str, Any]], options: dict[str, str]) -> list[dict
     if text:
         node = parse_filter(text)
         items = [item for item in items if matches(node, item)]
-    return [project(item, options.get("$select"), _ALWAYS) for item in items]
+    keep = (*_ALWAYS, *parse_expand(options.get("$expand")))
+    return [project(item, options.get("$select"), keep) for item in items]
 
 
 def find_table(catalog: Catalog, key_text: str) -> Table:
@@ -167,7 +168,8 @@ class MetadataReader:
         )
         if cast and item["@odata.type"] != f"#{render.NS}{cast}":
             raise errors.DataverseError(404, "0x80040217", "The attribute is not of the cast type.")
-        body = project(item, req.query.get("$select"), _ALWAYS)
+        keep = (*_ALWAYS, *parse_expand(req.query.get("$expand")))
+        body = project(item, req.query.get("$select"), keep)
         return {"@odata.context": f"{root}/$metadata#EntityDefinitions/Attributes/$entity", **body}
 
     def _relationships(self, req: ApiRequest, key_text: str | None) -> dict[str, Any]:

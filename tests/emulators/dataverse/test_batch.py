@@ -37,19 +37,28 @@ def test_changeset_with_content_id_reference_and_get_after(
     fresh_dataverse: DataverseEmulator,
 ) -> None:
     api_url = fresh_dataverse.api_url
-    body = _batch([
-        _changeset([
-            _part("POST", f"{api_url}/accounts", {"name": "Bright Smile"}, cid="1"),
-            _part("POST", f"{api_url}/contacts",
-                  {"lastname": "Hart", "parentcustomerid_account@odata.bind": "$1"}, cid="2"),
-        ]),
-        _part("GET", f"{api_url}/contacts?$select=lastname,_parentcustomerid_value"),
-    ])  # fmt: skip
+    body = _batch(
+        [
+            _changeset(
+                [
+                    _part("POST", f"{api_url}/accounts", {"name": "Bright Smile"}, cid="1"),
+                    _part(
+                        "POST",
+                        f"{api_url}/contacts",
+                        {"lastname": "Hart", "parentcustomerid_account@odata.bind": "$1"},
+                        cid="2",
+                    ),
+                ]
+            ),
+            _part("GET", f"{api_url}/contacts?$select=lastname,_parentcustomerid_value"),
+        ]
+    )
     with fresh_dataverse.client() as api:
         response = api.post(
-            "$batch", content=body,
+            "$batch",
+            content=body,
             headers={"Content-Type": 'multipart/mixed; boundary="batch_1"'},
-        )  # fmt: skip
+        )
     text = response.text
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("multipart/mixed; boundary=batchresponse_")
@@ -67,13 +76,17 @@ def test_failed_changeset_rolls_back_and_stops_the_batch(
     fresh_dataverse: DataverseEmulator,
 ) -> None:
     api_url = fresh_dataverse.api_url
-    body = _batch([
-        _changeset([
-            _part("POST", f"{api_url}/contacts", {"lastname": "Kept?"}, cid="1"),
-            _part("POST", f"{api_url}/contacts", {"Lastname": "bad casing"}, cid="2"),
-        ]),
-        _part("POST", f"{api_url}/contacts", {"lastname": "After"}),
-    ])  # fmt: skip
+    body = _batch(
+        [
+            _changeset(
+                [
+                    _part("POST", f"{api_url}/contacts", {"lastname": "Kept?"}, cid="1"),
+                    _part("POST", f"{api_url}/contacts", {"Lastname": "bad casing"}, cid="2"),
+                ]
+            ),
+            _part("POST", f"{api_url}/contacts", {"lastname": "After"}),
+        ]
+    )
     before = fresh_dataverse.admin.counts().get("contact", 0)
     with fresh_dataverse.client() as api:
         response = api.post(
@@ -86,15 +99,22 @@ def test_failed_changeset_rolls_back_and_stops_the_batch(
 
 def test_continue_on_error_runs_every_request(fresh_dataverse: DataverseEmulator) -> None:
     api_url = fresh_dataverse.api_url
-    body = _batch([
-        _part("POST", f"{api_url}/contacts", {"lastname": "One"}),
-        _part("POST", f"{api_url}/contacts", {"nope": "x"}),
-        _part("POST", f"{api_url}/contacts", {"lastname": "Three"}),
-    ])  # fmt: skip
+    body = _batch(
+        [
+            _part("POST", f"{api_url}/contacts", {"lastname": "One"}),
+            _part("POST", f"{api_url}/contacts", {"nope": "x"}),
+            _part("POST", f"{api_url}/contacts", {"lastname": "Three"}),
+        ]
+    )
     with fresh_dataverse.client() as api:
-        response = api.post("$batch", content=body, headers={
-            "Content-Type": "multipart/mixed;boundary=batch_1", "Prefer": "odata.continue-on-error",
-        })  # fmt: skip
+        response = api.post(
+            "$batch",
+            content=body,
+            headers={
+                "Content-Type": "multipart/mixed;boundary=batch_1",
+                "Prefer": "odata.continue-on-error",
+            },
+        )
     assert response.status_code == 200
     assert _statuses(response.text) == [204, 400, 204]
 

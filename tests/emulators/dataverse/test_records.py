@@ -49,8 +49,9 @@ def test_patch_by_id_updates_and_missing_id_with_if_match_is_404(
         url = api.post("contacts", json={"lastname": "Nowak"}).headers["OData-EntityId"]
         updated = api.patch(url, json={"firstname": "Ewa"}, headers={"If-Match": "*"})
         missing_id = "00000000-0000-0000-0000-000000000001"
-        missing = api.patch(f"contacts({missing_id})", json={"firstname": "X"},
-                            headers={"If-Match": "*"})  # fmt: skip
+        missing = api.patch(
+            f"contacts({missing_id})", json={"firstname": "X"}, headers={"If-Match": "*"}
+        )
         record = api.get(url).json()
     assert updated.status_code == 204
     assert record["fullname"] == "Ewa Nowak"
@@ -84,13 +85,15 @@ def test_upsert_by_alternate_key_reports_created_then_updated(
         add_source_key(api)
         plain = api.patch("contacts(new_sourceid='P-1')", json={"lastname": "Okafor"})
         created = api.patch(
-            "contacts(new_sourceid='P-2')?$select=contactid", json={"lastname": "Becker"},
+            "contacts(new_sourceid='P-2')?$select=contactid",
+            json={"lastname": "Becker"},
             headers=prefer,
-        )  # fmt: skip
+        )
         updated = api.patch(
             "contacts(new_sourceid='P-2')?$select=contactid",
-            json={"lastname": "Becker-Hart", "new_sourceid": "CHANGED"}, headers=prefer,
-        )  # fmt: skip
+            json={"lastname": "Becker-Hart", "new_sourceid": "CHANGED"},
+            headers=prefer,
+        )
         record = api.get("contacts(new_sourceid='P-2')?$select=lastname,new_sourceid").json()
     assert plain.status_code == 204
     assert plain.headers["OData-EntityId"] == (
@@ -126,8 +129,9 @@ def test_duplicate_alternate_key_on_create_is_rejected(fresh_dataverse: Datavers
 
 def test_delete_then_404_and_etag_rules(fresh_dataverse: DataverseEmulator) -> None:
     with fresh_dataverse.client() as api:
-        created = api.post("contacts", json={"lastname": "Hart"}, headers={"Prefer":
-                           "return=representation"})  # fmt: skip
+        created = api.post(
+            "contacts", json={"lastname": "Hart"}, headers={"Prefer": "return=representation"}
+        )
         url = f"contacts({created.json()['contactid']})"
         etag = created.json()["@odata.etag"]
         not_modified = api.get(url, headers={"If-None-Match": etag})

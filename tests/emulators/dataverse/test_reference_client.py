@@ -44,9 +44,14 @@ def _wait_for_key(client: DataverseClient, table: str) -> None:
 def test_tables_columns_keys_and_lookups(client: DataverseClient) -> None:
     info = client.tables.create(
         "new_Treatment",
-        {"new_Code": "string", "new_Fee": "decimal", "new_PerformedOn": "datetime",
-         "new_Notes": "memo", "new_Paid": "bool"},
-    )  # fmt: skip
+        {
+            "new_Code": "string",
+            "new_Fee": "decimal",
+            "new_PerformedOn": "datetime",
+            "new_Notes": "memo",
+            "new_Paid": "bool",
+        },
+    )
     added = client.tables.add_columns("new_Treatment", {"new_SourceId": "string"})
     key = client.tables.create_alternate_key("new_Treatment", "new_SourceIdKey", ["new_sourceid"])
     lookup = client.tables.create_lookup_field("new_treatment", "new_PatientId", "contact")
@@ -69,17 +74,25 @@ def test_records_create_bulk_update_upsert_query_delete(client: DataverseClient)
         "contact", [{"lastname": f"Patient {i}", "new_sourceid": f"P-{i}"} for i in range(30)]
     )
     client.records.update("contact", one, {"jobtitle": "Hygienist"})
-    client.records.upsert("contact", [
-        UpsertItem(alternate_key={"new_sourceid": "P-1"}, record={"lastname": "Renamed"}),
-    ])  # fmt: skip
-    client.records.upsert("contact", [
-        UpsertItem(alternate_key={"new_sourceid": f"P-{i}"}, record={"firstname": "Bulk"})
-        for i in range(25, 35)
-    ])  # fmt: skip
+    client.records.upsert(
+        "contact",
+        [
+            UpsertItem(alternate_key={"new_sourceid": "P-1"}, record={"lastname": "Renamed"}),
+        ],
+    )
+    client.records.upsert(
+        "contact",
+        [
+            UpsertItem(alternate_key={"new_sourceid": f"P-{i}"}, record={"firstname": "Bulk"})
+            for i in range(25, 35)
+        ],
+    )
     renamed = client.records.list("contact", filter="new_sourceid eq 'P-1'", select=["lastname"])
-    pages = list(client.records.list_pages(
-        "contact", filter="startswith(new_sourceid,'P-')", select=["new_sourceid"], page_size=7
-    ))  # fmt: skip
+    pages = list(
+        client.records.list_pages(
+            "contact", filter="startswith(new_sourceid,'P-')", select=["new_sourceid"], page_size=7
+        )
+    )
     updated = client.records.retrieve("contact", one, select=["jobtitle"])
     client.records.delete("contact", one)
 
