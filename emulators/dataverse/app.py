@@ -21,6 +21,11 @@ from emulators.dataverse.http import ApiRequest, ApiResponse, error_response
 from emulators.dataverse.service import Emulator
 from emulators.dataverse.writes import Caller
 
+_BYPASS_HEADERS = (
+    "mscrm.bypassbusinesslogicexecution",
+    "mscrm.bypassbusinesslogicexecutionstepids",
+    "mscrm.bypasscustompluginexecution",
+)
 _API_PATH = re.compile(r"^/api/data/(?P<version>v9\.\d+)(?:/(?P<rest>.*))?$")
 
 
@@ -75,6 +80,19 @@ class WebApi:
             )
         except DataverseError as error:
             return error_response(error), False
+        bypass = [h for h in _BYPASS_HEADERS if req.header(h)]
+        if bypass and not user.can_bypass_logic:
+            privilege = (
+                "prvBypassCustomPlugins"
+                if "mscrm.bypasscustompluginexecution" in bypass
+                else ("prvBypassCustomBusinessLogic")
+            )
+            denied = DataverseError(
+                403,
+                errors.PRIVILEGE_DENIED,
+                f"Principal user (Id={user.user_id}, type=8) is missing {privilege} privilege.",
+            )
+            return self._finish(user.user_id, error_response(denied)), False
         chaos = config.chaos
         if chaos.active:
             injected = await self._chaos_before(req)

@@ -9,6 +9,7 @@ from urllib.parse import quote, unquote
 
 from emulators.dataverse import errors
 from emulators.dataverse.cost import CostModel
+from emulators.dataverse.expand import apply_expansions, parse_expansions
 from emulators.dataverse.http import ApiRequest, ApiResponse
 from emulators.dataverse.metadata.catalog import Catalog
 from emulators.dataverse.metadata.model import Table
@@ -124,6 +125,7 @@ class DataApi:
     def retrieve(self, req: ApiRequest, table: Table, key: str | dict[str, Any]) -> ApiResponse:
         """GET <set>(<key>) with $select; 304 for a matching If-None-Match."""
         select = parse_select(table, req.query.get("$select"))
+        expansions = parse_expansions(self.catalog, table, req.query.get("$expand"))
         record_id = self._find(table, key)
         found = self.store.get(table.logical_name, record_id) if record_id else None
         if found is None:
@@ -139,9 +141,10 @@ class DataApi:
         etag = f'W/"{version}"'
         cost = self.costs.charge("read", 1)
         annotations = req.wants_annotations()
-        if req.header("if-none-match") == etag and not annotations:
+        if req.header("if-none-match") == etag and not annotations and not expansions:
             return ApiResponse(304, None, {"ETag": etag}, cost, "read", 1)
         body = self.renderer.render(table, version, record, select, annotations)
+        apply_expansions(self.store, self.catalog, self.renderer, table, record, body, expansions)
         body = {"@odata.context": self._context(req, table, select) + "/$entity", **body}
         return ApiResponse(200, body, {"ETag": etag}, cost, "read", 1)
 
@@ -255,6 +258,7 @@ class DataApi:
     def query(self, req: ApiRequest, table: Table) -> ApiResponse:
         """GET <set> with $select/$filter/$orderby/$top/$count and server-driven paging."""
         select = parse_select(table, req.query.get("$select"))
+        expansions = parse_expansions(self.catalog, table, req.query.get("$expand"))
         params: list[Any] = [table.logical_name]
         where = "entity = ?"
         if req.query.get("$filter"):
@@ -273,7 +277,13 @@ class DataApi:
         more = len(rows) > limit and (top is None or offset + limit < top)
         rows = rows[:limit]
         annotations = req.wants_annotations()
-        value = [self.renderer.render(table, v, rec, select, annotations) for _, v, rec in rows]
+        value = []
+        for _, version, record in rows:
+            item = self.renderer.render(table, version, record, select, annotations)
+            apply_expansions(
+                self.store, self.catalog, self.renderer, table, record, item, expansions
+            )
+            value.append(item)
         body: dict[str, Any] = {"@odata.context": self._context(req, table, select)}
         if req.query.get("$count") == "true":
             count_sql = f"SELECT COUNT(*) FROM records WHERE {where}"  # noqa: S608

@@ -86,9 +86,11 @@ class RunningEmulator:
         """Stops the server thread; safe to call twice."""
         if self._server is not None:
             self._server.should_exit = True
+            self._server.force_exit = True  # don't wait for clients' keep-alive connections
         if self._thread is not None:
             self._thread.join(timeout=10)
-        self.emulator.store.close() if self._thread is not None else None
+        if self._thread is not None:
+            self.emulator.store.close()
         self._thread = None
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from emulators.dataverse import errors
+from emulators.dataverse.actions import bulk_delete, message_filters
 from emulators.dataverse.auth import TokenIssuer
 from emulators.dataverse.batch import run_batch
 from emulators.dataverse.config import EmulatorConfig
@@ -144,6 +145,12 @@ class Emulator:
                 raise errors.no_http_resource(f"{req.service_root}/$batch")
             base_cost = self.config.costs.charge("batch")
             return run_batch(req, lambda part: self.dispatch(part, caller), self.store, base_cost)
+        if name == "sdkmessagefilters" and req.method == "GET" and len(segments) == 1:
+            return message_filters(req, self.catalog)
+        if name == "BulkDelete" and len(segments) == 1:
+            if req.method != "POST":
+                raise errors.no_http_resource(f"{req.service_root}/BulkDelete")
+            return bulk_delete(req, self.store, self.catalog, self.writer, self.config.costs)
         if name in METADATA_ROOTS:
             return self.metadata.handle(req, segments)
         if name == "$metadata":
@@ -188,6 +195,9 @@ class Emulator:
                 "operation": response.operation,
                 "records": response.records,
                 "cost_ms": round(response.cost_ms, 3),
+                "options": sorted(
+                    h for h in req.headers if h.startswith("mscrm.") or h == "prefer"
+                ),
             }
         )
 

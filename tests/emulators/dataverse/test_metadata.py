@@ -159,6 +159,7 @@ def test_key_is_pending_then_active_and_unusable_before(fresh_dataverse: Dataver
 
 
 def test_at_most_ten_keys_per_table(fresh_dataverse: DataverseEmulator) -> None:
+    fresh_dataverse.admin.settings(key_activation_s=0)
     with fresh_dataverse.client() as api:
         for i in range(10):
             add_key(api, "account", f"new_Key{i}", ["accountnumber"] if i == 0 else ["name"])
