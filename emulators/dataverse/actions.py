@@ -28,13 +28,15 @@ def message_filters(req: ApiRequest, catalog: Catalog) -> ApiResponse:
     for table in catalog.tables.values():
         messages = _MESSAGES + (_BULK_MESSAGES if table.bulk_supported else ())
         for message in messages:
-            items.append({
-                "sdkmessagefilterid": str(
-                    uuid.uuid5(_NAMESPACE, f"{table.logical_name}.{message}")
-                ),
-                "primaryobjecttypecode": table.logical_name,
-                "sdkmessageid": {"name": message},
-            })  # fmt: skip
+            items.append(
+                {
+                    "sdkmessagefilterid": str(
+                        uuid.uuid5(_NAMESPACE, f"{table.logical_name}.{message}")
+                    ),
+                    "primaryobjecttypecode": table.logical_name,
+                    "sdkmessageid": {"name": message},
+                }
+            )
     text = req.query.get("$filter", "")
     # Parameter aliases (@message='CreateMultiple') are substituted before parsing.
     text = _ALIAS.sub(lambda m: req.query.get(f"@{m.group(1)}", m.group(0)), text)
@@ -44,8 +46,10 @@ def message_filters(req: ApiRequest, catalog: Catalog) -> ApiResponse:
         for item in items
         if node is None or matches(node, item)
     ]
-    body = {"@odata.context": f"{req.service_root}/$metadata#sdkmessagefilters(sdkmessagefilterid)",
-            "value": value}  # fmt: skip
+    body = {
+        "@odata.context": f"{req.service_root}/$metadata#sdkmessagefilters(sdkmessagefilterid)",
+        "value": value,
+    }
     return ApiResponse(200, body, {}, 5.0, "read", len(value))
 
 
@@ -71,8 +75,9 @@ def _condition(condition: dict[str, Any]) -> Node:
     raise errors.bad_request(f"The condition operator '{operator}' is not supported here.")
 
 
-def bulk_delete(req: ApiRequest, store: Store, catalog: Catalog, writer: Writer,
-                costs: CostModel) -> ApiResponse:  # fmt: skip
+def bulk_delete(
+    req: ApiRequest, store: Store, catalog: Catalog, writer: Writer, costs: CostModel
+) -> ApiResponse:
     """POST BulkDelete: deletes what each QueryExpression matches; returns the JobId."""
     payload = req.json()
     deleted = 0
@@ -93,12 +98,13 @@ def bulk_delete(req: ApiRequest, store: Store, catalog: Catalog, writer: Writer,
                 for extra in nodes[1:]:
                     node = Logical(joiner, node, extra)
                 where += " AND " + compile_filter(table, node, params)
-            ids = [rid for rid, _, _ in store.query(
-                f"SELECT id, version, body FROM records WHERE {where}", params  # noqa: S608
-            )]  # fmt: skip
+            sql = f"SELECT id, version, body FROM records WHERE {where}"  # noqa: S608 - compiled
+            ids = [rid for rid, _, _ in store.query(sql, params)]
             for record_id in ids:
                 writer.delete(table, record_id)
             deleted += len(ids)
-    body = {"@odata.context": f"{req.service_root}/$metadata#Microsoft.Dynamics.CRM."
-            "BulkDeleteResponse", "JobId": str(uuid.uuid4())}  # fmt: skip
+    body = {
+        "@odata.context": f"{req.service_root}/$metadata#Microsoft.Dynamics.CRM.BulkDeleteResponse",
+        "JobId": str(uuid.uuid4()),
+    }
     return ApiResponse(200, body, {}, costs.charge("delete_multiple", deleted), "delete", deleted)

@@ -41,10 +41,11 @@ class ChangeSet:
 
 def _unreadable() -> DataverseError:
     return DataverseError(
-        400, errors.PAYLOAD_ERROR,
+        400,
+        errors.PAYLOAD_ERROR,
         "Error identified in Payload provided by the user for Entity :'' ----> InnerException : "
         "System.ArgumentException: Stream was not readable.",
-    )  # fmt: skip
+    )
 
 
 def _boundary(content_type: str | None) -> str:
@@ -196,9 +197,12 @@ class BatchRunner:
             with self.store.transaction():
                 for op in changeset.operations:
                     if op.method == "GET":
-                        failed = (op, error_response(errors.bad_request(
-                            "GET requests are not allowed in a change set."
-                        )))  # fmt: skip
+                        failed = (
+                            op,
+                            error_response(
+                                errors.bad_request("GET requests are not allowed in a change set.")
+                            ),
+                        )
                         raise _Rollback
                     response = self._run(op)
                     if response.status >= 400:
@@ -254,8 +258,9 @@ def run_batch(
                 parts = [f"--{inner}\r\n{_http_part(op, r)}" for op, r in results]
                 chunks.append(
                     f"Content-Type: multipart/mixed; boundary={inner}\r\n\r\n"
-                    + "\r\n".join(parts) + f"\r\n--{inner}--"
-                )  # fmt: skip
+                    + "\r\n".join(parts)
+                    + f"\r\n--{inner}--"
+                )
             else:
                 chunks.append(_http_part(*results[0]))
                 stopped = not continue_on_error

@@ -10,6 +10,7 @@ from urllib.parse import quote, unquote
 from emulators.dataverse import errors
 from emulators.dataverse.cost import CostModel
 from emulators.dataverse.expand import apply_expansions, parse_expansions
+from emulators.dataverse.files import Files
 from emulators.dataverse.http import ApiRequest, ApiResponse
 from emulators.dataverse.metadata.catalog import Catalog
 from emulators.dataverse.metadata.model import Table
@@ -47,7 +48,9 @@ class DataApi:
         refs: References,
         writer: Writer,
         costs: CostModel,
+        files: Files,
     ) -> None:
+        self.files = files
         self.store = store
         self.catalog = catalog
         self.refs = refs
@@ -228,6 +231,8 @@ class DataApi:
         record_id = self._find(table, key)
         if record_id is None:
             raise errors.record_not_found(table.logical_name, str(key))
+        if column.type == "File":
+            return self.files.handle(req, table, record_id, column, len(rest) == 2, caller)
         if req.method == "GET":
             found = self.store.get(table.logical_name, record_id)
             assert found is not None

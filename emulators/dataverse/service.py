@@ -19,6 +19,7 @@ from emulators.dataverse.batch import run_batch
 from emulators.dataverse.config import EmulatorConfig
 from emulators.dataverse.data_api import DataApi
 from emulators.dataverse.errors import DataverseError
+from emulators.dataverse.files import ANNOTATION_ACTIONS, Files
 from emulators.dataverse.http import ApiRequest, ApiResponse, error_response
 from emulators.dataverse.metadata.api import METADATA_ROOTS, MetadataApi
 from emulators.dataverse.metadata.catalog import Catalog
@@ -50,7 +51,10 @@ class Emulator:
             reject_disabled_owner=config.reject_disabled_owner,
         )
         self.writer = Writer(self.store, self.catalog, self.refs, self.settings)
-        self.data = DataApi(self.store, self.catalog, self.refs, self.writer, config.costs)
+        self.files = Files(self.store, self.catalog, self.writer, config.costs)
+        self.data = DataApi(
+            self.store, self.catalog, self.refs, self.writer, config.costs, self.files
+        )
         self.metadata = MetadataApi(self.store, self.catalog, config.costs, config.key_activation_s)
         self.protection = ServiceProtection(config.limits, config.window_s)
         self.tokens = TokenIssuer(
@@ -116,6 +120,8 @@ class Emulator:
             self.store.db.execute("DELETE FROM records")
             self.store.db.execute("DELETE FROM keyvalues")
             self.store.db.execute("DELETE FROM tabledefs")
+            self.store.db.execute("DELETE FROM files")
+        self.files.sessions.clear()
         self.catalog.install_standard()
         self.seed()
         self.protection.reset()
@@ -151,6 +157,8 @@ class Emulator:
             if req.method != "POST":
                 raise errors.no_http_resource(f"{req.service_root}/BulkDelete")
             return bulk_delete(req, self.store, self.catalog, self.writer, self.config.costs)
+        if name in ANNOTATION_ACTIONS and len(segments) == 1 and req.method == "POST":
+            return self.files.annotation_action(req, name, caller)
         if name in METADATA_ROOTS:
             return self.metadata.handle(req, segments)
         if name == "$metadata":

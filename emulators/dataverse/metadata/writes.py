@@ -32,6 +32,7 @@ _CLASS_TYPES: dict[str, AttributeType] = {
     "BooleanAttributeMetadata": "Boolean",
     "DateTimeAttributeMetadata": "DateTime",
     "PicklistAttributeMetadata": "Picklist",
+    "FileAttributeMetadata": "File",
 }
 
 
@@ -103,6 +104,10 @@ def column_from_body(body: dict[str, Any]) -> Column:
         if fmt in ("DateOnly", "DateAndTime", "Email", "Text", "TextArea", "Url", "Phone")
         else None,
         options=_options(body) if kind == "Picklist" else [],
+        max_size_kb=body.get("MaxSizeInKB") if kind == "File" else None,
+        # File content is uploaded to the column's own URL, never set in Create/Update.
+        valid_for_create=kind != "File",
+        valid_for_update=kind != "File",
         is_custom=True,
     )
 
@@ -177,6 +182,17 @@ class MetadataWriter:
                 errors.DUPLICATE_KEY,
             )
         table.columns[column.logical_name] = column
+        if column.type == "File":
+            name_column = f"{column.logical_name}_name"
+            table.columns[name_column] = Column(
+                logical_name=name_column,
+                schema_name=f"{column.schema_name}_Name",
+                type="String",
+                max_length=200,
+                valid_for_create=False,
+                valid_for_update=False,
+                is_custom=True,
+            )
         self.catalog.save(table)
         return column
 
