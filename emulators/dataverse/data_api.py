@@ -14,7 +14,7 @@ from emulators.dataverse.files import Files
 from emulators.dataverse.http import ApiRequest, ApiResponse
 from emulators.dataverse.metadata.catalog import Catalog
 from emulators.dataverse.metadata.model import Table
-from emulators.dataverse.odata.filter import parse_filter
+from emulators.dataverse.odata.filter import Compare, Logical, Node, parse_filter
 from emulators.dataverse.odata.keys import format_key, parse_key, split_segment
 from emulators.dataverse.reads import (
     COUNT_LIMIT,
@@ -198,7 +198,10 @@ class DataApi:
             url = f"{req.service_root}/{table.entity_set_name}({format_key(key)})"
         else:
             url = self._entity_url(req, table, written.record_id)
-        operation = "update" if not written.created or if_match else "upsert"
+        if if_match or if_none_match:
+            operation = "create" if written.created else "update"
+        else:
+            operation = "upsert"  # the service retrieves first: dearer than create or update
         return self._write_response(req, table, written, url, operation)
 
     def delete(self, req: ApiRequest, table: Table, key: str | dict[str, Any]) -> ApiResponse:
@@ -273,9 +276,10 @@ class DataApi:
         page_size = int(req.prefer().get("odata.maxpagesize") or DEFAULT_PAGE_SIZE)
         offset = _offset_from_skiptoken(req.query.get("$skiptoken"))
         limit = page_size if top is None else min(page_size, max(top - offset, 0))
+        source = self._source(table, req.query.get("$filter"))
         rows = self.store.query(
             # where/order come from the query compiler: validated names, values as parameters
-            f"SELECT id, version, body FROM records WHERE {where} ORDER BY {order} "  # noqa: S608
+            f"SELECT id, version, body FROM {source} WHERE {where} ORDER BY {order} "  # noqa: S608
             "LIMIT ? OFFSET ?",
             [*params, limit + 1, offset],
         )
@@ -307,6 +311,22 @@ class DataApi:
         return ApiResponse(
             200, body, headers, self.costs.charge("read", len(value)), "read", len(value)
         )
+
+    def _source(self, table: Table, text: str | None) -> str:
+        """`records`, or `records INDEXED BY` a key column's index when the filter pins it.
+
+        Without statistics SQLite prefers the primary key for `ORDER BY id LIMIT n`, which
+        scans the whole table; a read-back by source id must be a seek.
+        """
+        node = parse_filter(text) if text else None
+        while isinstance(node, Logical) and node.op == "and":
+            node = node.left if _pins_key(table, node.left) else node.right
+        if isinstance(node, Compare) and _pins_key(table, node):
+            column = node.path[1:-6] if node.path.endswith("_value") else node.path
+            name = f"ix_{table.logical_name}_{column}"
+            if name in self.store.indexes:
+                return f'records INDEXED BY "{name}"'
+        return "records"
 
     # --- bulk actions ------------------------------------------------------------------
     def bulk(self, req: ApiRequest, table: Table, action: str, caller: Caller) -> ApiResponse:
@@ -406,6 +426,21 @@ class DataApi:
                 self.writer.create(table, target, caller, key_columns=from_url)
             else:
                 self.writer.create(table, target, caller, record_id=key)
+
+
+def _pins_key(table: Table, node: Node) -> bool:
+    if not isinstance(node, Compare) or node.op != "eq" or node.value.kind == "null":
+        return False
+    column = (
+        node.path[1:-6]
+        if node.path.startswith("_") and node.path.endswith("_value")
+        else (node.path)
+    )
+    target = table.columns.get(column)
+    matches_type = target is not None and (
+        (target.type in ("String", "Lookup")) == isinstance(node.value.value, str)
+    )
+    return matches_type and any(column in key.key_attributes for key in table.active_keys())
 
 
 def _offset_from_skiptoken(token: str | None) -> int:

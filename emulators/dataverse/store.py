@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -26,6 +27,7 @@ CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)
 """
 
 Record = dict[str, Any]
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class Store:
@@ -42,6 +44,10 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
         self.lock = threading.RLock()
+        self.indexes = {
+            str(row[0])
+            for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
         self._depth = 0
         row = self.db.execute("SELECT MAX(version) FROM records").fetchone()
         self._version = int(row[0] or 1000)
@@ -148,6 +154,19 @@ class Store:
     def clear_key(self, entity: str, keyname: str) -> None:
         """Drops an alternate key's index."""
         self.db.execute("DELETE FROM keyvalues WHERE entity = ? AND keyname = ?", (entity, keyname))
+
+    def index_column(self, entity: str, column: str, nocase: bool, lookup: bool) -> None:
+        """An expression index so `$filter` on an alternate-key column is a seek, not a scan."""
+        if not (_NAME.match(entity) and _NAME.match(column)):
+            raise ValueError("table and column names must be logical names")
+        path = f"$.{column}.id" if lookup else f"$.{column}"
+        collate = " COLLATE NOCASE" if nocase else ""
+        name = f"ix_{entity}_{column}"
+        self.db.execute(
+            f'CREATE INDEX IF NOT EXISTS "{name}" '
+            f"ON records (entity, json_extract(body, '{path}'){collate})"
+        )
+        self.indexes.add(name)
 
     # --- whole data set ----------------------------------------------------------------
     def wipe(self) -> None:

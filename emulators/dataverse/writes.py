@@ -63,6 +63,7 @@ class Writer:
         self.catalog = catalog
         self.refs = refs
         self.settings = settings
+        self._templates: dict[str, tuple[int, Record]] = {}
 
     # --- body -> column changes --------------------------------------------------------
     def _changes(
@@ -178,24 +179,34 @@ class Writer:
             objectid = record.get("objectid")
             record["objecttypecode"] = objectid["type"] if isinstance(objectid, dict) else None
 
-    def _defaults(self, table: Table, record_id: str, caller: Caller, now: str) -> Record:
-        record: Record = {name: None for name in table.columns}
-        record[table.primary_id] = record_id
+    def _template(self, table: Table) -> Record:
+        """Default values of a new row, cached until the table definitions change."""
+        cached = self._templates.get(table.logical_name)
+        if cached is not None and cached[0] == self.catalog.generation:
+            return cached[1]
+        template: Record = {}
         for name, column in table.columns.items():
             if column.type == "State":
-                record[name] = 0
+                template[name] = 0
             elif column.type == "Status":
-                record[name] = next((o.value for o in column.options if o.state == 0), None)
+                template[name] = next((o.value for o in column.options if o.state == 0), None)
             elif column.default_option is not None:
-                record[name] = column.default_option
+                template[name] = column.default_option
             elif column.type == "Boolean":
-                record[name] = False
+                template[name] = False
+        self._templates[table.logical_name] = (self.catalog.generation, template)
+        return template
+
+    def _defaults(self, table: Table, record_id: str, caller: Caller, now: str) -> Record:
+        record: Record = dict(self._template(table))
+        record[table.primary_id] = record_id
+        columns = table.columns
         user_ref = {"id": caller.user_id, "type": "systemuser"}
         for name in ("createdby", "modifiedby", "ownerid"):
-            if name in record:
+            if name in columns:
                 record[name] = dict(user_ref)
         for name in ("createdon", "modifiedon"):
-            if name in record:
+            if name in columns:
                 record[name] = now
         return record
 
@@ -208,7 +219,9 @@ class Writer:
                 raise errors.duplicate_key()
         version = self.store.next_version()
         record["versionnumber"] = version
-        self.store.put_many(table.logical_name, [(record_id, version, record)])
+        # Nulls are not stored: a missing member reads, filters and renders as null.
+        stored = {name: value for name, value in record.items() if value is not None}
+        self.store.put_many(table.logical_name, [(record_id, version, stored)])
         self.store.set_key_values(table.logical_name, record_id, keys)
         return version
 
@@ -229,10 +242,11 @@ class Writer:
         """
         changes, children = self._changes(table, body, "create")
         given = changes.pop(table.primary_id, None)
+        record_id_given = record_id is not None
         record_id = record_id or given or str(uuid.uuid4())
         if not GUID.match(record_id):
             raise errors.bad_request("Invalid primary key value.")
-        if self.store.exists(table.logical_name, record_id):
+        if (record_id_given or given) and self.store.exists(table.logical_name, record_id):
             raise errors.duplicate_key()
         now = format_datetime(datetime.now(UTC))
         record = self._defaults(table, record_id, caller, now)
@@ -340,7 +354,10 @@ class Writer:
             raise errors.record_not_found(table.logical_name, record_id)
         self.store.delete(table.logical_name, record_id)
         for child_table_name, lookup in table.collections.values():
-            for child_id, _, child in self.store.all_records(child_table_name):
-                ref = child.get(lookup)
-                if isinstance(ref, dict) and ref.get("id") == record_id:
-                    self.store.delete(child_table_name, child_id)
+            # `lookup` comes from the table definition, never from the request.
+            sql = (
+                "SELECT id, version, body FROM records WHERE entity = ? "  # noqa: S608
+                f"AND json_extract(body, '$.{lookup}.id') = ?"
+            )
+            for child_id, _, _ in self.store.query(sql, [child_table_name, record_id]):
+                self.store.delete(child_table_name, child_id)

@@ -24,6 +24,7 @@ class Catalog:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.generation = 0
         self.tables: dict[str, Table] = {}
         self.relationships: dict[str, Relationship] = {}
         self._by_set: dict[str, Table] = {}
@@ -52,6 +53,7 @@ class Catalog:
         self.store.save_tabledef(table.logical_name, table.model_dump_json())
 
     def _reindex(self) -> None:
+        self.generation += 1
         self._by_set = {t.entity_set_name: t for t in self.tables.values()}
         self._navigation = {}
         for table in self.tables.values():

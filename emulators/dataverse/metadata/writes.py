@@ -316,4 +316,12 @@ class MetadataWriter:
                             (table.logical_name, key.logical_name, text, record_id),
                         )
             key.status = "Failed" if failed else "Active"
+            for name in key.key_attributes if not failed else []:
+                column = table.columns[name]
+                self.store.index_column(
+                    table.logical_name,
+                    name,
+                    nocase=column.type in ("String", "Lookup"),
+                    lookup=column.type == "Lookup",
+                )
             self.catalog.save(table)

@@ -181,3 +181,15 @@ def test_key_with_duplicate_existing_values_fails(fresh_dataverse: DataverseEmul
         time.sleep(0.3)
         key = api.get("EntityDefinitions(LogicalName='account')/Keys").json()["value"][0]
     assert key["EntityKeyIndexStatus"] == "Failed"
+
+
+def test_definitions_update_with_put_not_patch(fresh_dataverse: DataverseEmulator) -> None:
+    url = "EntityDefinitions(LogicalName='contact')/Attributes(LogicalName='jobtitle')"
+    with fresh_dataverse.client() as api:
+        patched = api.patch(url, json={"MaxLength": 300})
+        definition = api.get(f"{url}/Microsoft.Dynamics.CRM.StringAttributeMetadata").json()
+        put = api.put(url, json={**definition, "MaxLength": 300})
+        long_title = api.post("contacts", json={"lastname": "A", "jobtitle": "x" * 250})
+    assert patched.status_code == 405
+    assert put.status_code == 204
+    assert long_title.status_code == 204
