@@ -169,11 +169,6 @@ class Store:
         self.indexes.add(name)
 
     # --- whole data set ----------------------------------------------------------------
-    def wipe(self) -> None:
-        """Deletes everything but snapshots."""
-        for table in ("records", "keyvalues", "tabledefs", "settings"):
-            self.db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
-
     def counts(self) -> dict[str, int]:
         """Record count per table."""
         rows = self.db.execute("SELECT entity, COUNT(*) FROM records GROUP BY entity")
