@@ -106,7 +106,7 @@ class DataApi:
         if req.prefer().get("return") == "representation":
             select = parse_select(table, req.query.get("$select"))
             body = self.renderer.render(
-                table, written.version, written.body, select, req.wants_annotations()
+                table, written.version, written.body, select, req.annotation_filter()
             )
             body = {"@odata.context": self._context(req, table, select) + "/$entity", **body}
             status = 201 if written.created else 200
@@ -141,7 +141,7 @@ class DataApi:
         version, record = found
         etag = f'W/"{version}"'
         cost = self.costs.charge("read", 1)
-        annotations = req.wants_annotations()
+        annotations = req.annotation_filter()
         if req.header("if-none-match") == etag and not annotations and not expansions:
             return ApiResponse(304, None, {"ETag": etag}, cost, "read", 1)
         body = self.renderer.render(table, version, record, select, annotations)
@@ -283,7 +283,7 @@ class DataApi:
         )
         more = len(rows) > limit and (top is None or offset + limit < top)
         rows = rows[:limit]
-        annotations = req.wants_annotations()
+        annotations = req.annotation_filter()
         value = []
         for _, version, record in rows:
             item = self.renderer.render(table, version, record, select, annotations)

@@ -55,8 +55,30 @@ class ApiRequest:
         return out
 
     def wants_annotations(self) -> bool:
-        """True when formatted values / lookup annotations were asked for."""
+        """True when any instance annotations were asked for."""
         return bool(self.prefer().get("odata.include-annotations"))
+
+    def annotation_filter(self) -> AnnotationFilter:
+        """The annotation terms `Prefer: odata.include-annotations` asked for."""
+        raw = self.prefer().get("odata.include-annotations", "")
+        return AnnotationFilter(tuple(p.strip() for p in raw.split(",") if p.strip()))
+
+
+@dataclass(frozen=True)
+class AnnotationFilter:
+    """Terms (`*`, `Namespace.*` or full names) of the annotations a response may carry."""
+
+    patterns: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.patterns)
+
+    def allows(self, term: str) -> bool:
+        """True when `term` (e.g. OData.Community.Display.V1.FormattedValue) was asked for."""
+        return any(
+            p in ("*", term) or (p.endswith(".*") and term.startswith(p[:-1]))
+            for p in self.patterns
+        )
 
 
 @dataclass

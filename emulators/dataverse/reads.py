@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulators.dataverse import errors
+from emulators.dataverse.http import AnnotationFilter
 from emulators.dataverse.metadata.catalog import Catalog
 from emulators.dataverse.metadata.model import LOOKUP_TYPES, Column, Table
 from emulators.dataverse.odata.filter import Compare, Function, Literal_, Logical, Node, Not
@@ -127,7 +128,7 @@ class Renderer:
         version: int,
         record: Record,
         select: list[str] | None,
-        annotations: bool,
+        annotations: AnnotationFilter,
     ) -> dict[str, Any]:
         """One record with `@odata.etag`, selected columns and, if asked, formatted values."""
         out: dict[str, Any] = {"@odata.etag": f'W/"{version}"'}
@@ -142,14 +143,16 @@ class Renderer:
                 self._lookup(out, column, value, annotations)
                 continue
             out[column_name] = value
-            if annotations and value is not None:
+            if value is not None and annotations.allows(FORMATTED):
                 formatted = _formatted(column, value)
                 if formatted is not None:
                     out[f"{column_name}@{FORMATTED}"] = formatted
         out[table.primary_id] = record.get(table.primary_id)
         return out
 
-    def _lookup(self, out: dict[str, Any], column: Column, value: Any, annotations: bool) -> None:
+    def _lookup(
+        self, out: dict[str, Any], column: Column, value: Any, annotations: AnnotationFilter
+    ) -> None:
         key = f"_{column.logical_name}_value"
         if not isinstance(value, dict):
             out[key] = None
@@ -158,11 +161,15 @@ class Renderer:
         if not annotations:
             return
         target = self.catalog.table(value["type"])
-        found = self.store.get(value["type"], value["id"]) if target else None
-        if target is not None and found is not None:
-            out[f"{key}@{FORMATTED}"] = found[1].get(target.primary_name)
-        out[f"{key}@{ASSOCIATED_NAV}"] = column.navigation.get(value["type"], column.logical_name)
-        out[f"{key}@{LOOKUP_LOGICAL}"] = value["type"]
+        if annotations.allows(FORMATTED) and target is not None:
+            found = self.store.get(value["type"], value["id"])
+            if found is not None:
+                out[f"{key}@{FORMATTED}"] = found[1].get(target.primary_name)
+        if annotations.allows(ASSOCIATED_NAV):
+            navigation = column.navigation.get(value["type"], column.logical_name)
+            out[f"{key}@{ASSOCIATED_NAV}"] = navigation
+        if annotations.allows(LOOKUP_LOGICAL):
+            out[f"{key}@{LOOKUP_LOGICAL}"] = value["type"]
 
 
 def _formatted(column: Column, value: Any) -> str | None:

@@ -147,3 +147,33 @@ def test_owner_bind_and_disabled_owner_policy(fresh_dataverse: DataverseEmulator
     assert rejected.json()["error"]["message"].startswith(
         f"The user with SystemUserId={disabled['systemuserid']} in OrganizationContext="
     )
+
+
+def test_include_annotations_honours_the_requested_terms(
+    fresh_dataverse: DataverseEmulator,
+) -> None:
+    only_formatted = {
+        "Prefer": 'odata.include-annotations="OData.Community.Display.V1.FormattedValue"'
+    }
+    with fresh_dataverse.client() as api:
+        account = _create(api, "accounts", {"name": "Bright Smile Dental"})
+        contact = _create(
+            api,
+            "contacts",
+            {
+                "lastname": "Nowak",
+                "gendercode": 2,
+                "parentcustomerid_account@odata.bind": f"/accounts({account})",
+            },
+        )
+        body = api.get(
+            f"contacts({contact})?$select=gendercode,_parentcustomerid_value",
+            headers=only_formatted,
+        ).json()
+        plain = api.get(f"contacts({contact})?$select=gendercode").json()
+    assert body["gendercode@OData.Community.Display.V1.FormattedValue"] == "Female"
+    assert body["_parentcustomerid_value@OData.Community.Display.V1.FormattedValue"] == (
+        "Bright Smile Dental"
+    )
+    assert not any("lookuplogicalname" in key for key in body)
+    assert not any("@" in key for key in plain if key != "@odata.etag" and key != "@odata.context")
