@@ -179,6 +179,21 @@ class Writer:
             objectid = record.get("objectid")
             record["objecttypecode"] = objectid["type"] if isinstance(objectid, dict) else None
 
+    def _default_currency(self, table: Table, record: Record) -> None:
+        """Money needs a currency: the organization's base currency unless one is bound."""
+        if "transactioncurrencyid" not in table.columns or record.get("transactioncurrencyid"):
+            return
+        if not any(
+            record.get(n) is not None for n, c in table.columns.items() if c.type == "Money"
+        ):
+            return
+        base = self.store.scalar(
+            "SELECT id FROM records WHERE entity = 'transactioncurrency' ORDER BY version LIMIT 1",
+            [],
+        )
+        if base is not None:
+            record["transactioncurrencyid"] = {"id": base, "type": "transactioncurrency"}
+
     def _template(self, table: Table) -> Record:
         """Default values of a new row, cached until the table definitions change."""
         cached = self._templates.get(table.logical_name)
@@ -259,6 +274,7 @@ class Writer:
         if overridden:
             record["createdon"] = format_datetime(parse_datetime(overridden))
         self._computed(table, record)
+        self._default_currency(table, record)
         if caller.headers.get("mscrm.suppressduplicatedetection", "").lower() == "false":
             self._detect_duplicates(table, record_id, record)
         version = self._store(table, record_id, record)
