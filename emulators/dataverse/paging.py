@@ -9,7 +9,7 @@ from urllib.parse import quote, unquote
 from emulators.dataverse import errors
 from emulators.dataverse.http import ApiRequest
 from emulators.dataverse.metadata.model import Table
-from emulators.dataverse.odata.filter import Compare, Logical, Node, parse_filter
+from emulators.dataverse.odata.filter import Compare, Logical, Node, QueryFunction, parse_filter
 from emulators.dataverse.store import Store
 
 DEFAULT_PAGE_SIZE = 5000
@@ -24,7 +24,7 @@ def records_source(store: Store, table: Table, text: str | None) -> str:
     node = parse_filter(text) if text else None
     while isinstance(node, Logical) and node.op == "and":
         node = node.left if _pins_key(table, node.left) else node.right
-    if isinstance(node, Compare) and _pins_key(table, node):
+    if isinstance(node, Compare | QueryFunction) and _pins_key(table, node):
         name = f"ix_{table.logical_name}_{_column_name(node.path)}"
         if name in store.indexes:
             return f'records INDEXED BY "{name}"'
@@ -37,12 +37,16 @@ def _column_name(path: str) -> str:
 
 def _pins_key(table: Table, node: Node) -> bool:
     """True for `<key column> eq <value of the column's kind>`."""
-    if not isinstance(node, Compare) or node.op != "eq" or node.value.kind == "null":
+    if isinstance(node, QueryFunction) and node.name == "In" and node.values:
+        value: object = node.values[0].value
+    elif isinstance(node, Compare) and node.op == "eq" and node.value.kind != "null":
+        value = node.value.value
+    else:
         return False
     column = _column_name(node.path)
     target = table.columns.get(column)
     matches_type = target is not None and (
-        (target.type in ("String", "Lookup")) == isinstance(node.value.value, str)
+        (target.type in ("String", "Lookup")) == isinstance(value, str)
     )
     return matches_type and any(column in key.key_attributes for key in table.active_keys())
 

@@ -9,7 +9,15 @@ from emulators.dataverse import errors
 from emulators.dataverse.http import AnnotationFilter
 from emulators.dataverse.metadata.catalog import Catalog
 from emulators.dataverse.metadata.model import LOOKUP_TYPES, Column, Table
-from emulators.dataverse.odata.filter import Compare, Function, Literal_, Logical, Node, Not
+from emulators.dataverse.odata.filter import (
+    Compare,
+    Function,
+    Literal_,
+    Logical,
+    Node,
+    Not,
+    QueryFunction,
+)
 from emulators.dataverse.store import Record, Store
 from emulators.dataverse.values import format_datetime, parse_datetime
 
@@ -77,6 +85,8 @@ def compile_filter(table: Table, node: Node, params: list[Any]) -> str:
     if isinstance(node, Not):
         return f"(NOT {compile_filter(table, node.operand, params)})"
     prop = resolve_property(table, node.path)
+    if isinstance(node, QueryFunction):
+        return _query_function(table, prop, node, params)
     if isinstance(node, Function):
         text = _escape_like(str(node.value.value))
         pattern = {"contains": f"%{text}%", "startswith": f"{text}%", "endswith": f"%{text}"}
@@ -88,6 +98,45 @@ def compile_filter(table: Table, node: Node, params: list[Any]) -> str:
     params.append(_literal(prop, node.value))
     collate = " COLLATE NOCASE" if isinstance(node.value.value, str) else ""
     return f"({prop.sql}{collate} {_SQL_OPS[node.op]} ?)"
+
+
+def _typed(prop: Property, literal: Literal_) -> Any:
+    """Query-function values arrive as strings (`PropertyValues=["0","1"]`): type them."""
+    value = _literal(prop, literal)
+    kind = prop.column.type
+    if isinstance(value, str) and kind in ("Integer", "BigInt", "Picklist", "State", "Status"):
+        try:
+            return int(value)
+        except ValueError:
+            raise errors.bad_request(f"'{prop.column.logical_name}' expects a number.") from None
+    if isinstance(value, str) and kind in ("Decimal", "Double", "Money"):
+        try:
+            return float(value)
+        except ValueError:
+            raise errors.bad_request(f"'{prop.column.logical_name}' expects a number.") from None
+    if isinstance(value, str) and kind == "DateTime":
+        return _literal(prop, Literal_(value, "datetime"))
+    return value
+
+
+def _query_function(table: Table, prop: Property, node: QueryFunction, params: list[Any]) -> str:
+    values = [_typed(prop, v) for v in node.values]
+    collate = " COLLATE NOCASE" if any(isinstance(v, str) for v in values) else ""
+    if node.name in ("In", "NotIn") and values:
+        params.extend(values)
+        marks = ", ".join("?" for _ in values)
+        negate = "NOT " if node.name == "NotIn" else ""
+        return f"({prop.sql}{collate} {negate}IN ({marks}))"
+    if node.name in ("Between", "NotBetween") and len(values) == 2:
+        params.extend(values)
+        negate = "NOT " if node.name == "NotBetween" else ""
+        return f"({prop.sql}{collate} {negate}BETWEEN ? AND ?)"
+    if node.name in ("Null", "NotNull") and not values:
+        return f"({prop.sql} IS {'NOT ' if node.name == 'NotNull' else ''}NULL)"
+    raise errors.bad_request(
+        f"The query function 'Microsoft.Dynamics.CRM.{node.name}' is not supported by the "
+        f"emulator for '{table.logical_name}'.",
+    )
 
 
 def compile_orderby(table: Table, orderby: str) -> str:

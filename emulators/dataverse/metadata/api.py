@@ -107,7 +107,8 @@ class MetadataApi:
         root = req.service_root
         table = find_table(self.catalog, key_text)
         sub, sub_key = split_segment(member)
-        base = f"{root}/EntityDefinitions({table.metadata_id})"
+        # The table segment is echoed as the request addressed it (LogicalName or MetadataId).
+        base = f"{root}/EntityDefinitions({key_text})"
         if req.method == "POST" and sub == "Attributes" and sub_key is None:
             column = self.writer.create_column(table, req.json())
             return self._created(f"{base}/Attributes({column.metadata_id})")

@@ -40,6 +40,14 @@ def patients(fresh_dataverse: DataverseEmulator) -> DataverseEmulator:
         ("not (emailaddress1 eq null) or lastname eq 'Mehta'", 21),
         ("contains(emailaddress1,'1@')", 2),
         ("startswith(firstname,'F1') and endswith(firstname,'5')", 1),
+        ("Microsoft.Dynamics.CRM.In(PropertyName='gendercode',PropertyValues=['2'])", 12),
+        ("Microsoft.Dynamics.CRM.In(PropertyName='firstname',PropertyValues=['f01','F02'])", 2),
+        ("Microsoft.Dynamics.CRM.NotIn(PropertyName='lastname',PropertyValues=['Hart'])", 13),
+        (
+            "Microsoft.Dynamics.CRM.Between(PropertyName='birthdate',"
+            "PropertyValues=['1950-01-01','1954-12-31'])",
+            5,
+        ),
     ],
 )
 def test_filter_operators(patients: DataverseEmulator, expression: str, expected: int) -> None:
