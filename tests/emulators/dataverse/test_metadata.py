@@ -193,3 +193,24 @@ def test_definitions_update_with_put_not_patch(fresh_dataverse: DataverseEmulato
     assert patched.status_code == 405
     assert put.status_code == 204
     assert long_title.status_code == 204
+
+
+def test_relationships_name_the_navigation_properties(fresh_dataverse: DataverseEmulator) -> None:
+    with fresh_dataverse.client() as api:
+        many_to_one = api.get(
+            "EntityDefinitions(LogicalName='appointment')/ManyToOneRelationships"
+            "?$select=ReferencedEntity,ReferencingAttribute,ReferencingEntityNavigationPropertyName"
+        ).json()["value"]
+        expanded = api.get(
+            "EntityDefinitions(LogicalName='contact')?$select=LogicalName"
+            "&$expand=ManyToOneRelationships($filter=ReferencingAttribute eq 'parentcustomerid')"
+        ).json()
+    regarding = {
+        r["ReferencedEntity"]: r["ReferencingEntityNavigationPropertyName"]
+        for r in many_to_one
+        if r["ReferencingAttribute"] == "regardingobjectid"
+    }
+    assert regarding["contact"] == "regardingobjectid_contact_appointment"
+    assert {
+        r["ReferencingEntityNavigationPropertyName"] for r in expanded["ManyToOneRelationships"]
+    } == {"parentcustomerid_account", "parentcustomerid_contact"}
