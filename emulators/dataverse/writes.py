@@ -226,7 +226,7 @@ class Writer:
         return record
 
     # --- key uniqueness ----------------------------------------------------------------
-    def _store(self, table: Table, record_id: str, record: Record) -> int:
+    def _store(self, table: Table, record_id: str, record: Record, *, new: bool = False) -> int:
         keys = record_key_values(table, record)
         for keyname, text in keys.items():
             owner = self.store.key_owner(table.logical_name, keyname, text)
@@ -237,7 +237,7 @@ class Writer:
         # Nulls are not stored: a missing member reads, filters and renders as null.
         stored = {name: value for name, value in record.items() if value is not None}
         self.store.put_many(table.logical_name, [(record_id, version, stored)])
-        self.store.set_key_values(table.logical_name, record_id, keys)
+        self.store.set_key_values(table.logical_name, record_id, keys, new=new)
         return version
 
     # --- operations --------------------------------------------------------------------
@@ -277,7 +277,7 @@ class Writer:
         self._default_currency(table, record)
         if caller.headers.get("mscrm.suppressduplicatedetection", "").lower() == "false":
             self._detect_duplicates(table, record_id, record)
-        version = self._store(table, record_id, record)
+        version = self._store(table, record_id, record, new=True)
         for child_table, lookup, child_body in children:
             child = dict(child_body)
             self._check_party(table, child)
