@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulators.dataverse import errors
+from emulators.dataverse.aggregate import run_apply
 from emulators.dataverse.bulk import BulkActions, document_bytes
 from emulators.dataverse.cost import CostModel
 from emulators.dataverse.expand import apply_expansions, parse_expansions
@@ -70,6 +71,14 @@ class DataApi:
                     return self.create(req, table, caller)
                 raise errors.DataverseError(
                     405, "0x80060888", _METHOD_NOT_ALLOWED.format(req.method)
+                )
+            if rest == ["$count"] and req.method == "GET":
+                total = self.store.scalar(
+                    "SELECT COUNT(*) FROM records WHERE entity = ?", [table.logical_name]
+                )
+                text = str(min(int(total), COUNT_LIMIT)).encode()
+                return ApiResponse(
+                    200, text, {"Content-Type": "text/plain"}, self.costs.charge("read"), "read"
                 )
             action = rest[0].removeprefix("Microsoft.Dynamics.CRM.")
             if len(rest) == 1 and action in _BULK and req.method == "POST":
@@ -261,8 +270,18 @@ class DataApi:
         raise errors.DataverseError(405, "0x80060888", _METHOD_NOT_ALLOWED.format(req.method))
 
     # --- queries -----------------------------------------------------------------------
+    def _aggregate(self, req: ApiRequest, table: Table) -> ApiResponse:
+        rows = run_apply(self.store, table, req.query["$apply"])
+        body = {
+            "@odata.context": f"{req.service_root}/$metadata#{table.entity_set_name}",
+            "value": rows,
+        }
+        return ApiResponse(200, body, {}, self.costs.charge("read", len(rows)), "read")
+
     def query(self, req: ApiRequest, table: Table) -> ApiResponse:
         """GET <set> with $select/$filter/$orderby/$top/$count and server-driven paging."""
+        if req.query.get("$apply"):
+            return self._aggregate(req, table)
         select = parse_select(table, req.query.get("$select"))
         expansions = parse_expansions(self.catalog, table, req.query.get("$expand"))
         params: list[Any] = [table.logical_name]
