@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shared.mapping.codegen import ColumnPlan, build_filler
 from shared.mapping.context import RunContext
-from shared.mapping.convert import build_converter, value_lookup
+from shared.mapping.convert import build_converter, text_limit, value_lookup
 from shared.mapping.engine import (
     AttachmentStep,
     CompiledTable,
@@ -23,7 +24,7 @@ from shared.mapping.keys import dataverse_bind, dataverse_bind_id, destination_k
 from shared.mapping.names import entity_set_name, logical_name
 from shared.mapping.order import load_order, load_waves
 from shared.mapping.paths import Getter, check_path, compile_path
-from shared.mapping.results import Row
+from shared.mapping.results import BatchFailed, Row
 from shared.mapping.schema import SchemaNeeds, lookup_column, schema_needs
 from shared.mapping.spec import FieldRule, LookupCandidate, MapSpec, TableSpec, ValueMap
 from shared.model import OBJECT_KINDS, CanonicalRecord
@@ -135,6 +136,7 @@ def _compile_table(
         table.enabled, table.disabled_reason = False, "phi_opt_out"
         return table
     fields: list[FieldStep] = []
+    limits: dict[str, int | None] = {}
     for column, rule in entry.fields.items():
         target = _column(column, spec)
         phi = _field_phi(model, rule)
@@ -146,9 +148,16 @@ def _compile_table(
         converter = build_converter(resolved, spec.destination, ZoneInfo(spec.timezone))
         lineage = rule.describe()
         table.lineage[target] = lineage
+        limits[target] = text_limit(resolved)
         fields.append(
             FieldStep(
-                target, getter, converter, rule.required, rule.on_invalid or entry.policy, lineage
+                target,
+                getter,
+                converter,
+                rule.required,
+                rule.on_invalid or entry.policy,
+                lineage,
+                rule.source if isinstance(rule.source, str) else None,
             )
         )
     if entry.created_on and prov.created_on_column and entry.operation != "export":
@@ -156,10 +165,27 @@ def _compile_table(
         column = _column(prov.created_on_column, spec)
         converter = build_converter(created, spec.destination, ZoneInfo(spec.timezone))
         fields.append(
-            FieldStep(column, compile_path(entry.created_on), converter, False, "drop_value", "")
+            FieldStep(
+                column,
+                compile_path(entry.created_on),
+                converter,
+                False,
+                "drop_value",
+                "",
+                entry.created_on,
+            )
         )
         table.lineage[column] = f"from {entry.created_on} -> datetime (UTC), original created-on"
     table.fields = tuple(fields)
+    table.fill = build_filler(
+        [
+            ColumnPlan(
+                f.column, f.path, f.get, f.convert, f.required, f.policy, limits.get(f.column)
+            )
+            for f in fields
+        ],
+        reject=lambda record, column, reason: BatchFailed(table.rejection(record, column, reason)),
+    )
     table.lookups = tuple(
         _compile_lookup(spec, name, nav, rule, context) for nav, rule in entry.lookups.items()
     )
@@ -306,13 +332,22 @@ def _renderer(
                     entity_set, key_column, destination_key(static_system, kind, str(v))
                 )
             ), f"{nav}@odata.bind"
-        return (
-            lambda s, v: dataverse_bind(entity_set, key_column, destination_key(s, kind, str(v)))
-        ), f"{nav}@odata.bind"
+        return (_bind_by_source_key(entity_set, key_column, kind)), f"{nav}@odata.bind"
     payload_key = f"{nav}.{key_column}"
     if candidate.by:
         return (lambda _s, v: str(v)), payload_key
     return (lambda s, v: destination_key(s, kind, str(v))), payload_key
+
+
+def _bind_by_source_key(entity_set: str, key_column: str, kind: str) -> Render:
+    # escape_id leaves no quote in a key, so the OData literal needs no further escaping.
+    head = f"/{entity_set}({key_column}='"
+
+    def render(system: str, source_id: Any) -> str:
+        text = source_id if source_id.__class__ is str else str(source_id)
+        return f"{head}{system}.{kind}.{text if text.isalnum() else escape_id(text)}')"
+
+    return render
 
 
 def _user_bind(user_id: str | None) -> str | None:
@@ -328,13 +363,16 @@ def _extras(
         get_owner = compile_path(entry.owner.source)
         has_owners = bool(context.owners) or context.fallback_owner is not None
 
+        # Rendered once per run: staff id -> the owner value the payload carries.
+        render = (lambda u: dataverse_bind_id("systemusers", u)) if dataverse else (lambda u: u)
+        rendered = {staff: render(user) for staff, user in context.owners.items()}
+        fallback = render(context.fallback_owner) if context.fallback_owner else None
+        column = "ownerid@odata.bind" if dataverse else "OwnerId"
+
         def owner(record: Any, payload: dict[str, Any], _deferred: dict[str, Any]) -> None:
-            user = context.owner_for(get_owner(record))
+            user = rendered.get(get_owner(record), fallback)
             if user is not None:
-                if dataverse:
-                    payload["ownerid@odata.bind"] = dataverse_bind_id("systemusers", user)
-                else:
-                    payload["OwnerId"] = user
+                payload[column] = user
 
         if has_owners:
             extras.append(owner)

@@ -39,6 +39,7 @@ class FieldStep:
     required: bool
     policy: Policy
     lineage: str
+    path: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,7 @@ class CompiledTable:
     extras: tuple[Callable[[Any, dict[str, Any], dict[str, Any]], None], ...] = ()
     attachment: AttachmentStep | None = None
     match: tuple[str, Getter] | None = None
+    fill: Callable[[Any, dict[str, Any]], list[ValueEvent] | None] | None = None
     update_only: bool = False
     enabled: bool = True
     disabled_reason: str | None = None
@@ -134,7 +136,7 @@ class CompiledTable:
                     continue
                 rows.append(self.transform_one(record))
             except RowRejected as error:
-                rejected.append(self._rejection(record, error.column, error.reason))
+                rejected.append(self.rejection(record, error.column, error.reason))
         return result
 
     def _filtered(self, record: Any) -> str | None:
@@ -157,29 +159,10 @@ class CompiledTable:
             self.system_column: record.source_system,
             self.run_id_column: self.run_id,
         }
-        events: list[ValueEvent] | None = None
-        for step in self.fields:
-            try:
-                value = step.get(record)
-                if value is not None and step.convert is not None:
-                    value = step.convert(value)
-            except InvalidValue as error:
-                policy = error.policy if error.policy in _POLICIES else step.policy
-                if policy == "drop_value":
-                    events = events or []
-                    events.append(ValueEvent(step.column, error.reason))
-                    value = None
-                elif policy == "fail_batch":
-                    raise BatchFailed(self._rejection(record, step.column, error.reason)) from None
-                else:
-                    raise RowRejected(step.column, error.reason) from None
-            except (RowRejected, BatchFailed):
-                raise
-            except Exception:  # expressions and getters fail per row, not per run
-                raise RowRejected(step.column, "expression_error") from None
-            if value is None and step.required:
-                raise RowRejected(step.column, "missing_required")
-            payload[step.column] = value
+        if self.fill is not None:
+            events = self.fill(record, payload)
+        else:
+            events = self._fill_columns(record, payload)
         deferred: dict[str, Any] = {}
         for lookup in self.lookups:
             self._bind(record, lookup, payload, deferred)
@@ -203,6 +186,33 @@ class CompiledTable:
                 raise RowRejected(column, "missing_match_value")
             row.match = (column, value)
         return row
+
+    def _fill_columns(self, record: Any, payload: dict[str, Any]) -> list[ValueEvent] | None:
+        """The columns without generated code (same semantics as codegen.build_filler)."""
+        events: list[ValueEvent] | None = None
+        for step in self.fields:
+            try:
+                value = step.get(record)
+                if value is not None and step.convert is not None:
+                    value = step.convert(value)
+            except InvalidValue as error:
+                policy = error.policy if error.policy in _POLICIES else step.policy
+                if policy == "drop_value":
+                    events = events or []
+                    events.append(ValueEvent(step.column, error.reason))
+                    value = None
+                elif policy == "fail_batch":
+                    raise BatchFailed(self.rejection(record, step.column, error.reason)) from None
+                else:
+                    raise RowRejected(step.column, error.reason) from None
+            except (RowRejected, BatchFailed):
+                raise
+            except Exception:  # expressions and getters fail per row, not per run
+                raise RowRejected(step.column, "expression_error") from None
+            if value is None and step.required:
+                raise RowRejected(step.column, "missing_required")
+            payload[step.column] = value
+        return events
 
     @staticmethod
     def _bind(
@@ -235,7 +245,7 @@ class CompiledTable:
             sha256=str(step.sha256(record) or ""),
         )
 
-    def _rejection(self, record: Any, column: str | None, reason: str) -> Rejection:
+    def rejection(self, record: Any, column: str | None, reason: str) -> Rejection:
         try:
             key = self.key_of(record)
         except Exception:  # the key itself may be what is broken
