@@ -136,10 +136,8 @@ def test_keys_with_characters_dataverse_cannot_address_are_escaped_everywhere() 
         .rows[0]
         .payload["objectid_contact@odata.bind"]
     )
-    assert (
-        bind
-        == f"/contacts(new_sourceid='{destination_key('aerona', 'patient', '12/7:A' + chr(39) + 'b')}')"
-    )
+    key = destination_key("aerona", "patient", "12/7:A'b")
+    assert bind == f"/contacts(new_sourceid='{key}')"
 
 
 def test_documents_over_the_size_limit_are_flagged_for_manual_upload() -> None:

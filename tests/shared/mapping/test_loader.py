@@ -68,7 +68,7 @@ def test_run_options_pick_the_variant_and_unknown_choices_are_refused() -> None:
     assert "invoice" in load_map(core).tables
     chosen = load_map(core, options={"billing_target": "opportunity"})
     assert "billing_opportunity" in chosen.tables and "invoice" not in chosen.tables
-    with pytest.raises(MapError, match="options.billing_target"):
+    with pytest.raises(MapError, match=r"options\.billing_target"):
         load_map(core, options={"billing_target": "spreadsheet"})
 
 
