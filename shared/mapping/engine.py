@@ -9,7 +9,7 @@ original created-on goes to `overriddencreatedon` (Salesforce `CreatedDate`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -265,9 +265,3 @@ class CompiledTable:
 
 
 _POLICIES: frozenset[str | None] = frozenset({"reject_row", "drop_value", "fail_batch"})
-
-
-def transform_all(tables: Sequence[CompiledTable], records: Iterable[Any]) -> list[TransformResult]:
-    """Run one batch of records through several entries (e.g. related person -> two tables)."""
-    batch = list(records)
-    return [table.transform(batch) for table in tables]
