@@ -263,5 +263,45 @@ class CompiledTable:
                 values[step.column] = None
         return values
 
+    def explain(self, record: Any, row: Row) -> list[FieldTrace]:
+        """Per column: source value, value written and the transformation (the sample's diff).
+
+        The diff shows patient values, so it belongs in the run's private report container.
+        """
+        dropped = {event.column: event.reason for event in row.events or []}
+        traces = [
+            FieldTrace(
+                column=column,
+                source_value=source,
+                written_value=row.payload.get(column),
+                transformation=self.lineage.get(column, ""),
+                note=dropped.get(column),
+            )
+            for column, source in self.source_values(record).items()
+        ]
+        for lookup in self.lookups:
+            for candidate in lookup.candidates:
+                if candidate.payload_key in row.payload or candidate.payload_key in row.deferred:
+                    written = row.payload.get(
+                        candidate.payload_key, row.deferred.get(candidate.payload_key)
+                    )
+                    parent = candidate.const if candidate.get is None else candidate.get(record)
+                    traces.append(
+                        FieldTrace(candidate.payload_key, parent, written, lookup.lineage, None)
+                    )
+                    break
+        return traces
+
+
+@dataclass(frozen=True, slots=True)
+class FieldTrace:
+    """One column of one sample row, for the field-level diff (read-back is added by the report)."""
+
+    column: str
+    source_value: Any
+    written_value: Any
+    transformation: str
+    note: str | None
+
 
 _POLICIES: frozenset[str | None] = frozenset({"reject_row", "drop_value", "fail_batch"})

@@ -219,3 +219,15 @@ def test_model_construct_records_transform_like_validated_ones() -> None:
     assert (
         table.transform([constructed]).rows[0].payload == table.transform([PATIENT]).rows[0].payload
     )
+
+
+def test_explain_lists_source_value_written_value_and_transformation_per_column() -> None:
+    compiled = compile_map(load_map(default_map_path("dataverse", "aerona")), run_context())
+    table = compiled.tables["patient_contact"]
+    row = table.transform([PATIENT]).rows[0]
+    traces = {t.column: t for t in table.explain(PATIENT, row)}
+    assert (traces["gendercode"].source_value, traces["gendercode"].written_value) == ("female", 2)
+    assert traces["gendercode"].transformation == "from sex -> value map gender -> choice"
+    parent = traces["parentcustomerid_account@odata.bind"]
+    assert parent.source_value == "L2"
+    assert parent.written_value == "/accounts(new_sourceid='aerona.location.L2')"
