@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,12 +46,12 @@ class CompiledMap:
     map_sha256: str | None
     confirmed: Any = None  # the gate's ConfirmedMap when compiled through compile_confirmed
 
-    @property
+    @cached_property
     def order(self) -> list[str]:
         """Entries in load order (parents before children), derived from the lookups."""
         return load_order(self.spec)
 
-    @property
+    @cached_property
     def waves(self) -> list[list[str]]:
         """Entries grouped into waves that may load in parallel."""
         return load_waves(self.spec)
