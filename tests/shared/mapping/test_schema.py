@@ -57,3 +57,10 @@ def test_publisher_prefix_is_configurable() -> None:
     assert plan.primary_name_column == "cf_name"
     assert plan.column("cf_patientid") is not None
     assert not any(t.logical_name.startswith("new_") for t in needs.tables)
+
+
+def test_tables_that_notes_attach_to_need_notes_enabled() -> None:
+    needs = schema_needs(load_map(default_map_path("dataverse", "generic_csv")))
+    assert needs.table("new_clinicencounter").has_notes
+    assert needs.table("contact").has_notes
+    assert not needs.table("new_clinicinsurance").has_notes
