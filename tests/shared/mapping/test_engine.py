@@ -231,3 +231,17 @@ def test_explain_lists_source_value_written_value_and_transformation_per_column(
     parent = traces["parentcustomerid_account@odata.bind"]
     assert parent.source_value == "L2"
     assert parent.written_value == "/accounts(new_sourceid='aerona.location.L2')"
+
+
+def test_expressions_evaluate_each_record_separately_across_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    fields = {"nickname": {"expr": "given_name + ' ' + family_name"}}
+    table = compile_map(parse_map(small_map(fields)), run_context()).tables["patient"]
+    people = [
+        PATIENT.model_copy(update={"given_name": f"G{i}", "family_name": f"F{i}"})
+        for i in range(400)
+    ]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda p: table.transform([p]).rows[0].payload["nickname"], people))
+    assert results == [f"G{i} F{i}" for i in range(400)]
