@@ -1,0 +1,174 @@
+"""Diffs what a confirmed map needs against live Dataverse metadata into a `SchemaPlan`.
+
+Every table we write gets three provenance columns (`<prefix>sourceid` with an alternate key,
+`<prefix>sourcesystem`, `<prefix>migrationrunid`). Names we create use the logical name as the
+schema name too, so a lookup's navigation property is its column name (`new_patientid@odata.bind`).
+"""
+
+from __future__ import annotations
+
+from shared.destinations.schema import (
+    ColumnInfo,
+    ColumnNeed,
+    DestinationSchema,
+    SchemaAction,
+    SchemaNeeds,
+    SchemaPlan,
+    TableInfo,
+    TableNeed,
+)
+
+SALES_PROFESSIONAL_CUSTOM_TABLES = 15
+MAX_KEYS_PER_TABLE = 10
+# Need type -> live types that can hold it without loss.
+COMPATIBLE: dict[str, set[str]] = {
+    "string": {"string", "memo"},
+    "memo": {"memo"},
+    "integer": {"integer", "decimal"},
+    "decimal": {"decimal", "money"},
+    "money": {"money", "decimal"},
+    "boolean": {"boolean"},
+    "datetime": {"datetime"},
+    "date": {"datetime"},
+    "choice": {"choice"},
+    "lookup": {"lookup"},
+}
+
+
+def provenance_columns(prefix: str) -> list[ColumnNeed]:
+    """The source-id key column and the two provenance columns every written table carries."""
+    return [
+        ColumnNeed(name=f"{prefix}sourceid", type="string", max_length=100, label="Source ID"),
+        ColumnNeed(name=f"{prefix}sourcesystem", type="string", max_length=50, label="Source"),
+        ColumnNeed(name=f"{prefix}migrationrunid", type="string", max_length=64, label="Run"),
+    ]
+
+
+def with_provenance(table: TableNeed, prefix: str) -> TableNeed:
+    """The table need plus provenance columns and the default key column, if absent."""
+    have = {column.name for column in table.columns}
+    extra = [column for column in provenance_columns(prefix) if column.name not in have]
+    return table.model_copy(
+        update={
+            "columns": [*table.columns, *extra],
+            "key_column": table.key_column or f"{prefix}sourceid",
+            "primary_name_column": table.primary_name_column or f"{prefix}name",
+        }
+    )
+
+
+def plan_schema(
+    needs: SchemaNeeds,
+    live: DestinationSchema,
+    live_custom_tables: list[str],
+    prefix: str,
+    destination: str = "dataverse",
+) -> SchemaPlan:
+    """Everything the environment lacks for this map, with the Sales Professional warning."""
+    actions: list[SchemaAction] = []
+    warnings: list[str] = []
+    tables = [with_provenance(table, prefix) for table in needs.tables]
+    new_custom = 0
+    for table in tables:
+        info = live.tables.get(table.name)
+        if info is None:
+            if not table.custom:
+                actions.append(_conflict("create_table", table, "standard table is missing"))
+                continue
+            if not table.name.startswith(prefix):
+                warnings.append(f"custom table {table.name} does not use the prefix {prefix}")
+            new_custom += 1
+            actions.append(SchemaAction(kind="create_table", table=table.name, table_need=table))
+        actions.extend(_column_actions(table, info))
+        actions.extend(_key_actions(table, info, warnings))
+    total = len(set(live_custom_tables)) + new_custom
+    if total > SALES_PROFESSIONAL_CUSTOM_TABLES:
+        warnings.append(
+            f"{total} custom tables after apply: Dynamics 365 Sales Professional allows "
+            f"{SALES_PROFESSIONAL_CUSTOM_TABLES} (licence term; Enterprise has no limit)"
+        )
+    return SchemaPlan(
+        destination=destination,
+        needs=needs.model_copy(update={"tables": tables}),
+        actions=actions,
+        warnings=warnings,
+        custom_tables_total=total,
+    )
+
+
+def _column_actions(table: TableNeed, info: TableInfo | None) -> list[SchemaAction]:
+    actions: list[SchemaAction] = []
+    for column in table.columns:
+        if info is not None and column.name == info.primary_name:
+            continue
+        live = info.columns.get(column.name) if info else None
+        if live is None:
+            kind = "create_lookup" if column.type == "lookup" else "add_column"
+            actions.append(SchemaAction(kind=kind, table=table.name, column=column))
+            continue
+        problem = _incompatibility(column, live)
+        if problem:
+            actions.append(
+                SchemaAction(
+                    kind="add_column",
+                    table=table.name,
+                    column=column,
+                    state="conflict",
+                    note=problem,
+                )
+            )
+        elif column.type == "choice":
+            have = {option.value for option in live.choices}
+            missing = [option for option in column.choices if option.value not in have]
+            if missing:
+                actions.append(
+                    SchemaAction(
+                        kind="add_options", table=table.name, column=column, options=missing
+                    )
+                )
+    return actions
+
+
+def _incompatibility(column: ColumnNeed, live: ColumnInfo) -> str | None:
+    if live.type not in COMPATIBLE.get(column.type, {column.type}):
+        return f"live column is {live.type}, map needs {column.type}"
+    too_short = live.max_length is not None and live.max_length < (column.max_length or 0)
+    if column.type == "string" and live.type == "string" and too_short:
+        return f"live column holds {live.max_length} characters, map needs {column.max_length}"
+    if column.type == "lookup" and column.targets and live.targets:
+        missing = sorted(set(column.targets) - set(live.targets))
+        if missing:
+            return f"lookup does not target {', '.join(missing)}"
+    return None
+
+
+def _key_actions(
+    table: TableNeed, info: TableInfo | None, warnings: list[str]
+) -> list[SchemaAction]:
+    key_column = table.key_column
+    assert key_column is not None
+    column = next(c for c in table.columns if c.name == key_column)
+    key = info.key_on(key_column) if info else None
+    if key is None:
+        if info is not None and len(info.keys) >= MAX_KEYS_PER_TABLE:
+            warnings.append(f"{table.name} already has {MAX_KEYS_PER_TABLE} alternate keys")
+        return [SchemaAction(kind="create_key", table=table.name, column=column)]
+    if key.status == "pending":
+        return [
+            SchemaAction(kind="create_key", table=table.name, column=column, state="in_progress")
+        ]
+    if key.status == "failed":
+        return [
+            SchemaAction(
+                kind="create_key",
+                table=table.name,
+                column=column,
+                state="conflict",
+                note="index build failed: reactivate the key",
+            )
+        ]
+    return []
+
+
+def _conflict(kind: str, table: TableNeed, note: str) -> SchemaAction:
+    return SchemaAction(kind="create_table", table=table.name, state="conflict", note=note)
