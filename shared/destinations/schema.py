@@ -37,10 +37,13 @@ class ColumnNeed(BaseModel):
     name: str
     type: ColumnType
     label: str | None = None
+    schema_name: str | None = None
     max_length: int | None = None
     precision: int | None = None
     choices: list[ChoiceOption] = Field(default_factory=list)
     targets: list[str] = Field(default_factory=list)
+    navigation_property: str | None = None
+    relationship: str | None = None
     required: bool = False
 
 
@@ -52,6 +55,8 @@ class TableNeed(BaseModel):
     name: str
     custom: bool
     label: str | None = None
+    schema_name: str | None = None
+    collection: str | None = None
     key_column: str | None = None
     primary_name_column: str | None = None
     columns: list[ColumnNeed] = Field(default_factory=list)

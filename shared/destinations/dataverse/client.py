@@ -97,9 +97,14 @@ class DataverseClient:
         headers: Mapping[str, str] | None = None,
         context: Mapping[str, Any] | None = None,
         content: bytes | None = None,
+        stats: ClientStats | None = None,
     ) -> httpx.Response:
-        """Send one request with retries; return a 2xx/3xx response or raise a DestinationError."""
+        """Send one request with retries; return a 2xx/3xx response or raise a DestinationError.
+
+        `stats`, when given, counts this call's requests and throttles too (per-batch figures).
+        """
         context = dict(context or {})
+        counters = [self.stats] if stats is None else [self.stats, stats]
         deadline = self._clock() + self.settings.max_retry_seconds
         attempt = 0
         force_token = False
@@ -108,7 +113,16 @@ class DataverseClient:
             max_wait = min(remaining, self.settings.max_inline_wait_seconds)
             async with self.pool.lane(max_wait) as lane:
                 error = await self._send_once(
-                    lane, method, path, json, params, headers, content, context, force_token
+                    lane,
+                    method,
+                    path,
+                    json,
+                    params,
+                    headers,
+                    content,
+                    context,
+                    force_token,
+                    counters,
                 )
             if isinstance(error, httpx.Response):
                 return error
@@ -122,7 +136,8 @@ class DataverseClient:
             if wait > self.settings.max_inline_wait_seconds or self._clock() + wait > deadline:
                 error.retry_after = max(wait, error.retry_after or 0.0)
                 raise error
-            self.stats.retries += 1
+            for counter in counters:
+                counter.retries += 1
             if error.status_code != 429:
                 await self._sleep(wait)  # a 429 already paused its lane; others may go on
 
@@ -137,16 +152,19 @@ class DataverseClient:
         content: bytes | None,
         context: dict[str, Any],
         force_token: bool,
+        counters: list[ClientStats],
     ) -> httpx.Response | DestinationError:
         token = await lane.tokens.token(force=force_token)
         send_headers = {"Authorization": f"Bearer {token}", **(headers or {})}
-        self.stats.requests += 1
+        for counter in counters:
+            counter.requests += 1
         try:
             response = await self.http.request(
                 method, path, json=json, params=params, headers=send_headers, content=content
             )
         except (httpx.TransportError, httpx.TimeoutException) as exc:
-            self.stats.connection_errors += 1
+            for counter in counters:
+                counter.connection_errors += 1
             reason = "timeout" if isinstance(exc, httpx.TimeoutException) else "connection_lost"
             return TransientError(reason, destination="dataverse", **context)
         hint = response.headers.get("x-ms-dop-hint")
@@ -158,11 +176,13 @@ class DataverseClient:
         await response.aread()
         error = error_for(response, **context)
         if response.status_code == 429:
-            self.stats.throttled += 1
+            for counter in counters:
+                counter.throttled += 1
             lane.on_throttle(getattr(error, "retry_after", None))
             await self.pool.notify()
         elif response.status_code >= 500:
-            self.stats.server_errors += 1
+            for counter in counters:
+                counter.server_errors += 1
         return error
 
     @staticmethod
@@ -180,13 +200,22 @@ class DataverseClient:
         return response.json()
 
     async def get_all(
-        self, path: str, params: Mapping[str, str] | None = None, page_size: int = 5000
+        self,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        page_size: int = 5000,
+        annotations: str | None = None,
+        stats: ClientStats | None = None,
     ) -> list[dict[str, Any]]:
         """GET a collection, following `@odata.nextLink` until the last page."""
-        headers = {"Prefer": f"odata.maxpagesize={page_size}"}
-        body = await self.get_json(path, params, headers=headers)
+        prefer = f"odata.maxpagesize={page_size}"
+        if annotations:
+            prefer += f',odata.include-annotations="{annotations}"'
+        headers = {"Prefer": prefer}
+        body = await self.get_json(path, params, headers=headers, stats=stats)
         rows: list[dict[str, Any]] = list(body.get("value", []))
         while next_link := body.get("@odata.nextLink"):
-            body = await self.get_json(str(next_link), headers=headers)
+            body = await self.get_json(str(next_link), headers=headers, stats=stats)
             rows.extend(body.get("value", []))
         return rows

@@ -62,7 +62,7 @@ def structural_columns(record: dict[str, Any]) -> list[str]:
     return [
         name
         for name, value in record.items()
-        if "@" not in name and not isinstance(value, list | dict)
+        if "@" not in name and not name.startswith("_") and not isinstance(value, list | dict)
     ]
 
 

@@ -98,9 +98,10 @@ def plan_schema(
 
 def _column_actions(table: TableNeed, info: TableInfo | None) -> list[SchemaAction]:
     actions: list[SchemaAction] = []
+    primary = info.primary_name if info is not None else table.primary_name_column
     for column in table.columns:
-        if info is not None and column.name == info.primary_name:
-            continue
+        if column.name == primary:
+            continue  # created with the table
         live = info.columns.get(column.name) if info else None
         if live is None:
             kind = "create_lookup" if column.type == "lookup" else "add_column"
