@@ -132,14 +132,19 @@ class DataverseClient:
             if not isinstance(error, TransientError):
                 raise error
             attempt += 1
+            if error.status_code == 429 and self._clock() < deadline:
+                # The throttled lane is paused for Retry-After; the pool sends the retry to a
+                # free user, or waits for one, or hands back a long wait as TransientError.
+                for counter in counters:
+                    counter.retries += 1
+                continue
             wait = self._wait_for(error, attempt)
             if wait > self.settings.max_inline_wait_seconds or self._clock() + wait > deadline:
                 error.retry_after = max(wait, error.retry_after or 0.0)
                 raise error
             for counter in counters:
                 counter.retries += 1
-            if error.status_code != 429:
-                await self._sleep(wait)  # a 429 already paused its lane; others may go on
+            await self._sleep(wait)
 
     async def _send_once(
         self,
