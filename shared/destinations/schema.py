@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 ColumnType = Literal[
     "string", "memo", "integer", "decimal", "money", "boolean", "datetime", "date", "choice",
-    "lookup", "other",
+    "multichoice", "lookup", "other",
 ]  # fmt: skip
 KeyStatus = Literal["pending", "active", "failed"]
 ActionKind = Literal["create_table", "add_column", "add_options", "create_lookup", "create_key"]
@@ -58,6 +58,7 @@ class TableNeed(BaseModel):
     schema_name: str | None = None
     collection: str | None = None
     key_column: str | None = None
+    extra_keys: list[list[str]] = Field(default_factory=list)
     primary_name_column: str | None = None
     columns: list[ColumnNeed] = Field(default_factory=list)
 
@@ -101,9 +102,10 @@ class TableInfo(BaseModel):
     columns: dict[str, ColumnInfo] = Field(default_factory=dict)
     keys: list[KeyInfo] = Field(default_factory=list)
 
-    def key_on(self, column: str) -> KeyInfo | None:
-        """The single-column key on `column`, if there is one."""
-        return next((key for key in self.keys if key.columns == [column]), None)
+    def key_on(self, *columns: str) -> KeyInfo | None:
+        """The key on exactly these columns (any order), if there is one."""
+        wanted = sorted(columns)
+        return next((key for key in self.keys if sorted(key.columns) == wanted), None)
 
 
 class DestinationSchema(BaseModel):
@@ -118,6 +120,7 @@ class SchemaAction(BaseModel):
     kind: ActionKind
     table: str
     column: ColumnNeed | None = None
+    key_columns: list[str] = Field(default_factory=list)
     table_need: TableNeed | None = None
     options: list[ChoiceOption] = Field(default_factory=list)
     state: ActionState = "missing"
@@ -129,7 +132,7 @@ class SchemaAction(BaseModel):
         if self.kind == "create_table":
             return f"create custom table {self.table}"
         if self.kind == "create_key":
-            return f"create alternate key on {self.table}.{col.name if col else '?'}"
+            return f"create alternate key on {self.table}.{'+'.join(self.key_columns)}"
         if self.kind == "add_options":
             labels = ", ".join(f"{o.value}={o.label}" for o in self.options)
             return f"add options to {self.table}.{col.name if col else '?'}: {labels}"

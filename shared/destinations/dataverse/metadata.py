@@ -72,10 +72,10 @@ async def describe_table(client: DataverseClient, table: str) -> TableInfo | Non
         if error.status_code == 404:
             return None
         raise
-    attributes, strings, picklists, lookups, keys = await asyncio.gather(
+    attributes, strings, picklists, multi, lookups, keys = await asyncio.gather(
         client.get_json(
             f"{path}/Attributes",
-            {"$select": "LogicalName,AttributeType,IsCustomAttribute"},
+            {"$select": "LogicalName,AttributeType,AttributeTypeName,IsCustomAttribute"},
         ),
         client.get_json(
             f"{path}/Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata",
@@ -83,6 +83,10 @@ async def describe_table(client: DataverseClient, table: str) -> TableInfo | Non
         ),
         client.get_json(
             f"{path}/Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata",
+            {"$select": "LogicalName", "$expand": "OptionSet($select=Options)"},
+        ),
+        client.get_json(
+            f"{path}/Attributes/Microsoft.Dynamics.CRM.MultiSelectPicklistAttributeMetadata",
             {"$select": "LogicalName", "$expand": "OptionSet($select=Options)"},
         ),
         client.get_json(
@@ -96,15 +100,18 @@ async def describe_table(client: DataverseClient, table: str) -> TableInfo | Non
     columns: dict[str, ColumnInfo] = {}
     for attribute in attributes.get("value", []):
         name = attribute["LogicalName"]
+        type_name = (attribute.get("AttributeTypeName") or {}).get("Value")
         columns[name] = ColumnInfo(
             name=name,
-            type=ATTRIBUTE_TYPES.get(str(attribute.get("AttributeType")), "other"),
+            type="multichoice"
+            if type_name == "MultiSelectPicklistType"
+            else ATTRIBUTE_TYPES.get(str(attribute.get("AttributeType")), "other"),
             custom=bool(attribute.get("IsCustomAttribute")),
         )
     for attribute in strings.get("value", []):
         if attribute["LogicalName"] in columns:
             columns[attribute["LogicalName"]].max_length = attribute.get("MaxLength")
-    for attribute in picklists.get("value", []):
+    for attribute in [*picklists.get("value", []), *multi.get("value", [])]:
         if attribute["LogicalName"] in columns:
             options = (attribute.get("OptionSet") or {}).get("Options") or []
             columns[attribute["LogicalName"]].choices = [

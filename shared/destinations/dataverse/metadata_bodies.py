@@ -78,8 +78,15 @@ def attribute_body(column: ColumnNeed) -> dict[str, Any]:
             "Format": "DateOnly" if date_only else "DateAndTime",
             "DateTimeBehavior": {"Value": "DateOnly" if date_only else "UserLocal"},
         }
-    if kind == "choice":
-        body = _common(column, "PicklistAttributeMetadata", "Picklist")
+    if kind in ("choice", "multichoice"):
+        body = (
+            _common(column, "PicklistAttributeMetadata", "Picklist")
+            if kind == "choice"
+            else {
+                **_common(column, "MultiSelectPicklistAttributeMetadata", "Virtual"),
+                "AttributeTypeName": {"Value": "MultiSelectPicklistType"},
+            }
+        )
         return {
             **body,
             "OptionSet": {
@@ -164,15 +171,16 @@ def relationship_body(table: str, column: ColumnNeed, prefix: str) -> dict[str, 
     }
 
 
-def key_schema_name(table: str, column: str, prefix: str) -> str:
+def key_schema_name(table: str, columns: list[str], prefix: str) -> str:
     """`new_contact_sourceidkey`: prefixed, unique per table."""
-    return f"{prefix}{table.removeprefix(prefix)}_{column.removeprefix(prefix)}key"[:100]
+    parts = "_".join(column.removeprefix(prefix) for column in columns)
+    return f"{prefix}{table.removeprefix(prefix)}_{parts}key"[:100]
 
 
-def key_body(table: str, column: str, prefix: str) -> dict[str, Any]:
-    """EntityKeyMetadata for a single-column alternate key."""
+def key_body(table: str, columns: list[str], prefix: str) -> dict[str, Any]:
+    """EntityKeyMetadata for an alternate key on `columns`."""
     return {
-        "SchemaName": key_schema_name(table, column, prefix),
-        "DisplayName": label("Source ID key"),
-        "KeyAttributes": [column],
+        "SchemaName": key_schema_name(table, columns, prefix),
+        "DisplayName": label(" + ".join(display(c, None) for c in columns) + " key"),
+        "KeyAttributes": list(columns),
     }

@@ -81,13 +81,14 @@ def _requests_for(action: SchemaAction, prefix: str) -> list[tuple[str, dict[str
     if action.kind == "create_table":
         assert action.table_need is not None
         return [("EntityDefinitions", table_body(action.table_need))]
+    if action.kind == "create_key":
+        body = key_body(action.table, action.key_columns, prefix)
+        return [(f"{entity_path(action.table)}/Keys", body)]
     assert column is not None
     if action.kind == "add_column":
         return [(f"{entity_path(action.table)}/Attributes", attribute_body(column))]
     if action.kind == "create_lookup":
         return [("RelationshipDefinitions", relationship_body(action.table, column, prefix))]
-    if action.kind == "create_key":
-        return [(f"{entity_path(action.table)}/Keys", key_body(action.table, column.name, prefix))]
     return [
         (
             "InsertOptionValue",

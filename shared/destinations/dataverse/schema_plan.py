@@ -8,6 +8,7 @@ schema name too, so a lookup's navigation property is its column name (`new_pati
 from __future__ import annotations
 
 from shared.destinations.schema import (
+    ActionState,
     ColumnInfo,
     ColumnNeed,
     DestinationSchema,
@@ -29,8 +30,9 @@ COMPATIBLE: dict[str, set[str]] = {
     "money": {"money", "decimal"},
     "boolean": {"boolean"},
     "datetime": {"datetime"},
-    "date": {"datetime"},
+    "date": {"datetime", "date"},
     "choice": {"choice"},
+    "multichoice": {"multichoice"},
     "lookup": {"lookup"},
 }
 
@@ -105,7 +107,12 @@ def _column_actions(table: TableNeed, info: TableInfo | None) -> list[SchemaActi
         live = info.columns.get(column.name) if info else None
         if live is None:
             kind = "create_lookup" if column.type == "lookup" else "add_column"
-            actions.append(SchemaAction(kind=kind, table=table.name, column=column))
+            untargeted = kind == "create_lookup" and not column.targets
+            note = "lookup has no target table" if untargeted else None
+            state: ActionState = "conflict" if note else "missing"
+            actions.append(
+                SchemaAction(kind=kind, table=table.name, column=column, state=state, note=note)
+            )
             continue
         problem = _incompatibility(column, live)
         if problem:
@@ -118,7 +125,7 @@ def _column_actions(table: TableNeed, info: TableInfo | None) -> list[SchemaActi
                     note=problem,
                 )
             )
-        elif column.type == "choice":
+        elif column.type in ("choice", "multichoice"):
             have = {option.value for option in live.choices}
             missing = [option for option in column.choices if option.value not in have]
             if missing:
@@ -146,29 +153,29 @@ def _incompatibility(column: ColumnNeed, live: ColumnInfo) -> str | None:
 def _key_actions(
     table: TableNeed, info: TableInfo | None, warnings: list[str]
 ) -> list[SchemaAction]:
-    key_column = table.key_column
-    assert key_column is not None
-    column = next(c for c in table.columns if c.name == key_column)
-    key = info.key_on(key_column) if info else None
-    if key is None:
-        if info is not None and len(info.keys) >= MAX_KEYS_PER_TABLE:
+    assert table.key_column is not None
+    wanted = [[table.key_column], *(k for k in table.extra_keys if k != [table.key_column])]
+    actions: list[SchemaAction] = []
+    for columns in wanted:
+        key = info.key_on(*columns) if info else None
+        state: ActionState | None = "missing"
+        note = None
+        if key is not None:
+            state = {"active": None, "pending": "in_progress", "failed": "conflict"}[key.status]
+            note = "index build failed: reactivate the key" if key.status == "failed" else None
+        elif info is not None and len(info.keys) >= MAX_KEYS_PER_TABLE:
             warnings.append(f"{table.name} already has {MAX_KEYS_PER_TABLE} alternate keys")
-        return [SchemaAction(kind="create_key", table=table.name, column=column)]
-    if key.status == "pending":
-        return [
-            SchemaAction(kind="create_key", table=table.name, column=column, state="in_progress")
-        ]
-    if key.status == "failed":
-        return [
-            SchemaAction(
-                kind="create_key",
-                table=table.name,
-                column=column,
-                state="conflict",
-                note="index build failed: reactivate the key",
+        if state is not None:
+            actions.append(
+                SchemaAction(
+                    kind="create_key",
+                    table=table.name,
+                    key_columns=list(columns),
+                    state=state,
+                    note=note,
+                )
             )
-        ]
-    return []
+    return actions
 
 
 def _conflict(kind: str, table: TableNeed, note: str) -> SchemaAction:

@@ -28,6 +28,7 @@ XML_TYPES = {
     "datetime": "datetime",
     "date": "datetime",
     "choice": "picklist",
+    "multichoice": "multiselectpicklist",
     "lookup": "lookup",
 }
 CONTENT_TYPES = (
@@ -59,7 +60,7 @@ def _attribute(parent: ET.Element, column: ColumnNeed) -> None:
         ET.SubElement(node, "Behavior").text = "3"
     if column.type in ("decimal", "money"):
         ET.SubElement(node, "Accuracy").text = str(column.precision or 2)
-    if column.type == "choice":
+    if column.type in ("choice", "multichoice"):
         optionset = ET.SubElement(node, "optionset", Name=f"{column.name}")
         ET.SubElement(optionset, "OptionSetType").text = "picklist"
         ET.SubElement(optionset, "IsGlobal").text = "0"
@@ -90,17 +91,16 @@ def _entity(entities: ET.Element, table: str, actions: list[SchemaAction], prefi
             if action.kind == "add_options":
                 column = column.model_copy(update={"choices": action.options})
             _attribute(attributes, column)
-    keys = [a for a in actions if a.kind == "create_key" and a.column]
+    keys = [a for a in actions if a.kind == "create_key"]
     if keys:
         keys_node = ET.SubElement(entity, "EntityKeys")
         for action in keys:
-            assert action.column is not None
             key = ET.SubElement(keys_node, "EntityKey")
-            ET.SubElement(key, "LogicalName").text = key_schema_name(
-                table, action.column.name, prefix
-            ).lower()
+            name = key_schema_name(table, action.key_columns, prefix)
+            ET.SubElement(key, "LogicalName").text = name.lower()
             attrs = ET.SubElement(key, "EntityKeyAttributes")
-            ET.SubElement(attrs, "AttributeName").text = action.column.name
+            for key_column in action.key_columns:
+                ET.SubElement(attrs, "AttributeName").text = key_column
 
 
 def customizations_xml(plan: SchemaPlan, prefix: str) -> bytes:
