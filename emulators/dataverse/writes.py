@@ -1,0 +1,309 @@
+"""Create, update, upsert and delete of records with Dataverse's validation and side effects."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from emulators.dataverse import errors
+from emulators.dataverse.metadata.catalog import Catalog
+from emulators.dataverse.metadata.model import LOOKUP_TYPES, Table
+from emulators.dataverse.odata.keys import GUID
+from emulators.dataverse.references import References, record_key_values
+from emulators.dataverse.store import Record, Store
+from emulators.dataverse.values import format_datetime, normalise, parse_datetime
+
+Mode = Literal["create", "update"]
+ReadOnlyPolicy = Literal["ignore", "reject"]
+_CLOSED_STATES = frozenset({1, 2})
+
+
+@dataclass
+class WriteSettings:
+    """Behaviours the real service leaves open; the defaults follow observed behaviour."""
+
+    annotation_max_bytes: int = 5_242_880
+    readonly_policy: ReadOnlyPolicy = "ignore"
+    reject_disabled_owner: bool = False
+    organization_id: str = "6f1e1c4e-3f3b-4b4e-9a53-0c1e2a7b9d10"
+
+
+@dataclass
+class Caller:
+    """Who is calling: the application user the bearer token names."""
+
+    user_id: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Written:
+    """A record after a write: id, new version, full body and whether it was created."""
+
+    record_id: str
+    version: int
+    body: Record
+    created: bool
+
+
+class Writer:
+    """Applies request bodies to records; all methods run inside the caller's transaction."""
+
+    def __init__(
+        self, store: Store, catalog: Catalog, refs: References, settings: WriteSettings
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.refs = refs
+        self.settings = settings
+
+    # --- body -> column changes --------------------------------------------------------
+    def _changes(
+        self, table: Table, body: dict[str, Any], mode: Mode
+    ) -> tuple[Record, list[tuple[Table, str, dict[str, Any]]]]:
+        changes: Record = {}
+        children: list[tuple[Table, str, dict[str, Any]]] = []
+        for name, value in body.items():
+            if name.endswith("@odata.bind"):
+                nav = name[: -len("@odata.bind")]
+                navigation = self.catalog.navigation(table, nav)
+                resolved = self.refs.resolve_bind(table, nav, value)
+                assert navigation is not None  # resolve_bind raised otherwise
+                self._check_owner(navigation.column.logical_name, resolved)
+                changes[navigation.column.logical_name] = resolved
+                continue
+            if "@" in name:
+                continue  # instance annotations (@odata.type, @odata.id, formatted values)
+            if name in table.collections:
+                child_table_name, lookup = table.collections[name]
+                child_table = self.catalog.table(child_table_name)
+                if child_table is None or not isinstance(value, list):
+                    raise errors.invalid_property(name, table.logical_name)
+                children.extend((child_table, lookup, item) for item in value)
+                continue
+            column = table.columns.get(name)
+            if column is None or column.type in LOOKUP_TYPES or column.type == "PartyList":
+                raise errors.invalid_property(name, table.logical_name)
+            writable = column.valid_for_create if mode == "create" else column.valid_for_update
+            if name == table.primary_id and mode == "create":
+                writable = True
+            if not writable:
+                if self.settings.readonly_policy == "reject":
+                    raise errors.bad_request(
+                        f"'{name}' is not valid for {mode} on entity '{table.logical_name}'.",
+                        errors.INVALID_ARGUMENT,
+                    )
+                continue
+            changes[name] = normalise(column, table.logical_name, value)
+        return changes, children
+
+    def _check_owner(self, column: str, value: dict[str, str] | None) -> None:
+        if column != "ownerid" or value is None or not self.settings.reject_disabled_owner:
+            return
+        if value["type"] != "systemuser":
+            return
+        found = self.store.get("systemuser", value["id"])
+        if found is not None and found[1].get("isdisabled"):
+            raise errors.bad_request(
+                f"The user with SystemUserId={value['id']} in OrganizationContext="
+                f"{self.settings.organization_id} is disabled",
+                errors.USER_DISABLED,
+            )
+
+    # --- state, computed columns, documents --------------------------------------------
+    def _apply_state(self, table: Table, record_id: str, current: Record, changes: Record) -> None:
+        state_col, status_col = table.columns.get("statecode"), table.columns.get("statuscode")
+        if state_col is None or status_col is None:
+            return
+        if "statecode" not in changes and "statuscode" not in changes:
+            return
+        state = changes.get("statecode", current.get("statecode"))
+        status = changes.get("statuscode")
+        if status is None:
+            defaults = [o.value for o in status_col.options if o.state == state]
+            changes["statuscode"] = defaults[0] if defaults else None
+            return
+        option = next(o for o in status_col.options if o.value == status)
+        if option.state != state:
+            raise errors.bad_request(
+                f"{status} is not a valid status code for state code "
+                f"{table.schema_name}State.{state_col.option_label(state)} on "
+                f"{table.logical_name} with Id {record_id}.",
+                errors.INVALID_ARGUMENT,
+            )
+
+    def _check_closed_activity(self, table: Table, current: Record, changes: Record) -> None:
+        if not table.is_activity or current.get("statecode") not in _CLOSED_STATES:
+            return
+        edits = set(changes) - {"statecode", "statuscode"}
+        if edits:
+            raise errors.bad_request(
+                f"This {table.logical_name} is closed or canceled and cannot be edited: "
+                "reopen it first by setting statecode.",
+                errors.INVALID_ARGUMENT,
+            )
+
+    def _documents(self, table: Table, record: Record, changes: Record) -> None:
+        if table.logical_name != "annotation" or "documentbody" not in changes:
+            return
+        body = changes["documentbody"]
+        if not body:
+            record["filesize"] = 0
+            return
+        if len(body) > self.settings.annotation_max_bytes:
+            raise errors.bad_request("Attachment file size is too big.", errors.ATTACHMENT_TOO_BIG)
+        try:
+            record["filesize"] = len(base64.b64decode(body, validate=True))
+        except (binascii.Error, ValueError):
+            raise errors.bad_request(
+                "The input is not a valid Base-64 string as it contains a non-base 64 character, "
+                "more than two padding characters, or an illegal character among the padding "
+                "characters.",
+            ) from None
+        record["isdocument"] = True
+
+    @staticmethod
+    def _computed(table: Table, record: Record) -> None:
+        if "fullname" in table.columns and table.primary_name == "fullname":
+            parts = [record.get("firstname"), record.get("lastname")]
+            record["fullname"] = " ".join(p for p in parts if p) or None
+        if table.logical_name == "annotation":
+            objectid = record.get("objectid")
+            record["objecttypecode"] = objectid["type"] if isinstance(objectid, dict) else None
+
+    def _defaults(self, table: Table, record_id: str, caller: Caller, now: str) -> Record:
+        record: Record = {name: None for name in table.columns}
+        record[table.primary_id] = record_id
+        for name, column in table.columns.items():
+            if column.type == "State":
+                record[name] = 0
+            elif column.type == "Status":
+                record[name] = next((o.value for o in column.options if o.state == 0), None)
+            elif column.default_option is not None:
+                record[name] = column.default_option
+            elif column.type == "Boolean":
+                record[name] = False
+        user_ref = {"id": caller.user_id, "type": "systemuser"}
+        for name in ("createdby", "modifiedby", "ownerid"):
+            if name in record:
+                record[name] = dict(user_ref)
+        for name in ("createdon", "modifiedon"):
+            if name in record:
+                record[name] = now
+        return record
+
+    # --- key uniqueness ----------------------------------------------------------------
+    def _store(self, table: Table, record_id: str, record: Record) -> int:
+        keys = record_key_values(table, record)
+        for keyname, text in keys.items():
+            owner = self.store.key_owner(table.logical_name, keyname, text)
+            if owner is not None and owner != record_id:
+                raise errors.duplicate_key()
+        version = self.store.next_version()
+        record["versionnumber"] = version
+        self.store.put_many(table.logical_name, [(record_id, version, record)])
+        self.store.set_key_values(table.logical_name, record_id, keys)
+        return version
+
+    # --- operations --------------------------------------------------------------------
+    def create(
+        self,
+        table: Table,
+        body: dict[str, Any],
+        caller: Caller,
+        *,
+        record_id: str | None = None,
+        key_columns: dict[str, Any] | None = None,
+    ) -> Written:
+        """Creates a record (and deep-inserted children).
+
+        Raises:
+            DataverseError: Validation, reference or duplicate-key errors.
+        """
+        changes, children = self._changes(table, body, "create")
+        given = changes.pop(table.primary_id, None)
+        record_id = record_id or given or str(uuid.uuid4())
+        if not GUID.match(record_id):
+            raise errors.bad_request("Invalid primary key value.")
+        if self.store.exists(table.logical_name, record_id):
+            raise errors.duplicate_key()
+        now = format_datetime(datetime.now(UTC))
+        record = self._defaults(table, record_id, caller, now)
+        for name, value in (key_columns or {}).items():
+            record[name] = value
+        self._apply_state(table, record_id, record, changes)
+        self._documents(table, record, changes)
+        record.update(changes)
+        overridden = record.get("overriddencreatedon")
+        if overridden:
+            record["createdon"] = format_datetime(parse_datetime(overridden))
+        self._computed(table, record)
+        version = self._store(table, record_id, record)
+        for child_table, lookup, child_body in children:
+            child = dict(child_body)
+            self.create(
+                child_table,
+                child,
+                caller,
+                key_columns={lookup: {"id": record_id, "type": table.logical_name}},
+            )
+        return Written(record_id, version, record, created=True)
+
+    def update(
+        self,
+        table: Table,
+        record_id: str,
+        body: dict[str, Any],
+        caller: Caller,
+        *,
+        drop_columns: frozenset[str] = frozenset(),
+    ) -> Written:
+        """Updates an existing record; `drop_columns` are key columns ignored on update.
+
+        Raises:
+            DataverseError: 404 when the record is missing, validation errors otherwise.
+        """
+        found = self.store.get(table.logical_name, record_id)
+        if found is None:
+            raise errors.record_not_found(table.logical_name, record_id)
+        _, record = found
+        changes, children = self._changes(table, body, "update")
+        for name in drop_columns:
+            changes.pop(name, None)
+        changes.pop(table.primary_id, None)
+        self._check_closed_activity(table, record, changes)
+        self._apply_state(table, record_id, record, changes)
+        self._documents(table, record, changes)
+        record.update(changes)
+        if "modifiedon" in table.columns:
+            record["modifiedon"] = format_datetime(datetime.now(UTC))
+            record["modifiedby"] = {"id": caller.user_id, "type": "systemuser"}
+        self._computed(table, record)
+        version = self._store(table, record_id, record)
+        for child_table, lookup, child_body in children:
+            self.create(
+                child_table,
+                dict(child_body),
+                caller,
+                key_columns={lookup: {"id": record_id, "type": table.logical_name}},
+            )
+        return Written(record_id, version, record, created=False)
+
+    def delete(self, table: Table, record_id: str) -> None:
+        """Deletes a record (activity parties of an activity go with it).
+
+        Raises:
+            DataverseError: 404 when the record is missing.
+        """
+        if not self.store.exists(table.logical_name, record_id):
+            raise errors.record_not_found(table.logical_name, record_id)
+        self.store.delete(table.logical_name, record_id)
+        for child_table_name, lookup in table.collections.values():
+            for child_id, _, child in self.store.all_records(child_table_name):
+                ref = child.get(lookup)
+                if isinstance(ref, dict) and ref.get("id") == record_id:
+                    self.store.delete(child_table_name, child_id)
