@@ -156,4 +156,6 @@ def _http_session(settings: DataverseSettings) -> requests.Session:
     session = requests.Session()
     if settings.ca_bundle is not None:
         session.verify = str(settings.ca_bundle)
+        # Otherwise REQUESTS_CA_BUNDLE from the environment would override the configured bundle.
+        session.trust_env = False
     return session

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import ssl
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -75,7 +76,9 @@ class DataverseClient:
             base_url=settings.api_url + "/",
             headers=BASE_HEADERS,
             http2=settings.http2 and transport is None,
-            verify=str(settings.ca_bundle) if settings.ca_bundle else True,
+            verify=ssl.create_default_context(cafile=str(settings.ca_bundle))
+            if settings.ca_bundle
+            else True,
             timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
             limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
             transport=transport,

@@ -59,7 +59,7 @@ class DataverseDestination:
         self._tables: dict[str, TableInfo] = {}
         self._bulk: dict[str, bool] = {}
         self._collections: dict[str, str] = {}
-        self._max_upload: int | None = None
+        self._max_upload: int | None = settings.max_upload_bytes
 
     async def __aenter__(self) -> DataverseDestination:
         return self

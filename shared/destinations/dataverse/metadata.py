@@ -47,6 +47,16 @@ ENTITY_SELECT = (
 )
 
 
+PICKLIST = "Microsoft.Dynamics.CRM.PicklistAttributeMetadata"
+MULTI_PICKLIST = "Microsoft.Dynamics.CRM.MultiSelectPicklistAttributeMetadata"
+MULTI_SELECT = "MultiSelectPicklistType"
+OPTIONS_QUERY = {"$select": "LogicalName", "$expand": "OptionSet($select=Options)"}
+
+
+def _type_name(attribute: dict[str, Any]) -> Any:
+    return (attribute.get("AttributeTypeName") or {}).get("Value")
+
+
 def entity_path(table: str) -> str:
     """`EntityDefinitions(LogicalName='contact')`."""
     return f"EntityDefinitions(LogicalName='{table}')"
@@ -72,7 +82,7 @@ async def describe_table(client: DataverseClient, table: str) -> TableInfo | Non
         if error.status_code == 404:
             return None
         raise
-    attributes, strings, picklists, multi, lookups, keys = await asyncio.gather(
+    attributes, strings, picklists, lookups, keys = await asyncio.gather(
         client.get_json(
             f"{path}/Attributes",
             {"$select": "LogicalName,AttributeType,AttributeTypeName,IsCustomAttribute"},
@@ -81,14 +91,7 @@ async def describe_table(client: DataverseClient, table: str) -> TableInfo | Non
             f"{path}/Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata",
             {"$select": "LogicalName,MaxLength"},
         ),
-        client.get_json(
-            f"{path}/Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata",
-            {"$select": "LogicalName", "$expand": "OptionSet($select=Options)"},
-        ),
-        client.get_json(
-            f"{path}/Attributes/Microsoft.Dynamics.CRM.MultiSelectPicklistAttributeMetadata",
-            {"$select": "LogicalName", "$expand": "OptionSet($select=Options)"},
-        ),
+        client.get_json(f"{path}/Attributes/{PICKLIST}", OPTIONS_QUERY),
         client.get_json(
             f"{path}/Attributes/Microsoft.Dynamics.CRM.LookupAttributeMetadata",
             {"$select": "LogicalName,Targets"},
@@ -97,14 +100,16 @@ async def describe_table(client: DataverseClient, table: str) -> TableInfo | Non
             f"{path}/Keys", {"$select": "SchemaName,LogicalName,KeyAttributes,EntityKeyIndexStatus"}
         ),
     )
+    multi: dict[str, Any] = {}
+    if any(_type_name(a) == MULTI_SELECT for a in attributes.get("value", [])):
+        multi = await client.get_json(f"{path}/Attributes/{MULTI_PICKLIST}", OPTIONS_QUERY)
     columns: dict[str, ColumnInfo] = {}
     for attribute in attributes.get("value", []):
         name = attribute["LogicalName"]
-        type_name = (attribute.get("AttributeTypeName") or {}).get("Value")
         columns[name] = ColumnInfo(
             name=name,
             type="multichoice"
-            if type_name == "MultiSelectPicklistType"
+            if _type_name(attribute) == MULTI_SELECT
             else ATTRIBUTE_TYPES.get(str(attribute.get("AttributeType")), "other"),
             custom=bool(attribute.get("IsCustomAttribute")),
         )

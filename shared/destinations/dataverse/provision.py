@@ -1,8 +1,8 @@
 """Applies a schema plan through the Web API metadata endpoints, idempotently.
 
-Tables first, then columns, lookups (relationships), new options and alternate keys; then the
-changed tables are published and we wait until every key's index is Active. Anything a concurrent
-apply created already counts as done: the caller re-plans afterwards to confirm.
+Tables first, then columns, lookups (relationships), new options and alternate keys; tables whose
+existing definitions changed are published, and we wait until every key's index is Active.
+Anything a concurrent apply created already counts as done: the caller re-plans to confirm.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ async def apply_plan(
     solution: str,
     *,
     key_wait_seconds: float = 600.0,
-    poll_seconds: float = 2.0,
+    poll_seconds: float = 0.25,
     sleep: Sleep = asyncio.sleep,
 ) -> None:
     """Create every missing item of `plan` and wait for its alternate keys to become Active."""
@@ -46,13 +46,13 @@ async def apply_plan(
     headers = {"MSCRM.SolutionUniqueName": solution}
     todo = [a for a in plan.actions if a.state == "missing"]
     order = ("create_table", "add_column", "create_lookup", "add_options", "create_key")
-    touched: set[str] = set()
     for kind in order:
         for action in (a for a in todo if a.kind == kind):
             await _apply(client, action, prefix, headers)
-            touched.add(action.table)
-    if touched:
-        await _publish(client, sorted(touched))
+    # Created components are usable at once; changed definitions (new options) need publishing.
+    changed = sorted({a.table for a in todo if a.kind == "add_options"})
+    if changed:
+        await _publish(client, changed)
     waiting = {a.table for a in plan.actions if a.kind == "create_key"}
     await wait_for_keys(client, sorted(waiting), key_wait_seconds, poll_seconds, sleep)
 
@@ -130,3 +130,4 @@ async def wait_for_keys(
         if "pending" not in states.values() or time.monotonic() >= deadline:
             return states
         await sleep(poll_seconds)
+        poll_seconds = min(poll_seconds * 2, 10.0)  # index builds take seconds to minutes

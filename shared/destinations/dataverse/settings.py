@@ -92,6 +92,8 @@ class DataverseSettings(BaseSettings):
     bypass_business_logic: bool = False
     suppress_flows: bool = False
     allow_block_upload: bool = False
+    # Known `organization.maxuploadfilesize`; None = read it from the environment when needed.
+    max_upload_bytes: int | None = None
 
     @field_validator("org_url")
     @classmethod

@@ -211,15 +211,18 @@ class TableWriter:
         if not items:
             return
         select = [self.info.primary_id, self.target.key_column, *self._read_columns(items)]
-        found: dict[str, dict[str, Any]] = {}
-        for condition in or_filters(self.target.key_column, [item.key for item in items]):
-            rows = await self.client.get_all(
-                self.info.collection,
-                {"$select": ",".join(select), "$filter": condition},
-                annotations=LOOKUP_TABLE,
-                stats=self.stats,
+        pages = await asyncio.gather(
+            *(
+                self.client.get_all(
+                    self.info.collection,
+                    {"$select": ",".join(select), "$filter": condition},
+                    annotations=LOOKUP_TABLE,
+                    stats=self.stats,
+                )
+                for condition in or_filters(self.target.key_column, [item.key for item in items])
             )
-            found.update({str(row.get(self.target.key_column)): row for row in rows})
+        )
+        found = {str(row.get(self.target.key_column)): row for rows in pages for row in rows}
         for item in items:
             item.existing = found.get(item.key)
 
