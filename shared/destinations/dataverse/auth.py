@@ -36,25 +36,37 @@ class TokenSource(Protocol):
 
 
 class MsalClientCredentials:
-    """Client credentials (secret or certificate) with a confidential client application."""
+    """Client credentials (secret or certificate) with a confidential client application.
+
+    The msal application is built on first use: it discovers the authority over the network,
+    which a constructor (or a test creating a destination) should not do.
+    """
 
     def __init__(self, settings: DataverseSettings, user: ApplicationUser) -> None:
+        self._settings = settings
+        self._user = user
         self._scopes = [settings.scope]
         self._cache = msal.TokenCache()
-        self._app = msal.ConfidentialClientApplication(
-            user.client_id,
-            client_credential=_client_credential(user),
-            authority=settings.authority,
-            token_cache=self._cache,
-            http_client=_http_session(settings),
-            # A sovereign or emulated authority is not in Microsoft's instance-discovery list.
-            validate_authority=settings.authority_host == "https://login.microsoftonline.com",
-            instance_discovery=settings.authority_host == "https://login.microsoftonline.com",
-        )
+        self._app: msal.ConfidentialClientApplication | None = None
+
+    def _application(self) -> msal.ConfidentialClientApplication:
+        if self._app is None:
+            public_cloud = self._settings.authority_host == "https://login.microsoftonline.com"
+            self._app = msal.ConfidentialClientApplication(
+                self._user.client_id,
+                client_credential=_client_credential(self._user),
+                authority=self._settings.authority,
+                token_cache=self._cache,
+                http_client=_http_session(self._settings),
+                # A sovereign or emulated authority is not in Microsoft's discovery list.
+                validate_authority=public_cloud,
+                instance_discovery=public_cloud,
+            )
+        return self._app
 
     def acquire(self) -> dict[str, Any]:
         """Token for `<org>/.default` (from msal's cache while it is valid)."""
-        result: dict[str, Any] = self._app.acquire_token_for_client(scopes=self._scopes)
+        result: dict[str, Any] = self._application().acquire_token_for_client(scopes=self._scopes)
         return result
 
     def forget(self) -> None:
