@@ -23,6 +23,7 @@ def write(
     behaviour: TableBehaviour | None = None,
     table_info: Any = None,
     run_id: str | None = "run-1",
+    first_load: bool = False,
 ) -> WriteResult:
     async def go() -> WriteResult:
         client, _ = fake_client(service)
@@ -36,7 +37,7 @@ def write(
             client,
             target,
             behaviour or TableBehaviour(),
-            WriteOptions(run_id=run_id, batch_id="contact.0"),
+            WriteOptions(run_id=run_id, batch_id="contact.0", first_load=first_load),
             collection_of=collection_of,
             max_batch=max_batch,
             max_upload_bytes=1000,
@@ -181,3 +182,16 @@ def test_oversized_documents_are_rejected_not_dropped(fake_dataverse: FakeDatave
         ("rejected", "file_too_large"),
         ("created", None),
     ]
+
+
+def test_first_loads_create_without_reading_and_fall_back_on_a_clash(
+    fake_dataverse: FakeDataverse,
+) -> None:
+    fresh = write(fake_dataverse, [patient(n) for n in range(30)], first_load=True)
+    assert fresh.counts() == {"created": 30}
+    assert fake_dataverse.count("GET", "contacts") == 0
+
+    mixed = write(fake_dataverse, [patient(n) for n in range(25, 40)], first_load=True)
+    assert mixed.counts() == {"unchanged": 5, "created": 10}
+    assert len(fake_dataverse.rows["contacts"]) == 40
+    assert fake_dataverse.count("GET", "contacts") == 1
