@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
@@ -91,6 +92,33 @@ class BlobStaging:
             return self._container(container).download_blob(blob_name).readall()
         except ResourceNotFoundError:
             raise KeyError(f"blob {container}/{blob_name} does not exist") from None
+
+    def download_prefix(self, prefix: str, destination: Path) -> list[Path]:
+        """Copies every staging blob under `prefix/` to `destination`, keeping relative paths."""
+        container = self._container(STAGING_CONTAINER)
+        root = destination.resolve()
+        copied = []
+        for blob in container.list_blobs(name_starts_with=prefix.rstrip("/") + "/"):
+            relative = blob.name[len(prefix.rstrip("/")) + 1 :]
+            target = (root / relative).resolve()
+            if not target.is_relative_to(root):  # a crafted blob name may not escape the folder
+                raise ValueError("an export blob name points outside the export folder")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("wb") as handle:
+                container.download_blob(blob.name).readinto(handle)
+            copied.append(target)
+        return copied
+
+    def upload_folder(self, folder: Path, prefix: str) -> int:
+        """Uploads every file under `folder` to `prefix/` in staging (exports, for the demo)."""
+        container = self._container(STAGING_CONTAINER)
+        count = 0
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            name = f"{prefix.rstrip('/')}/{path.relative_to(folder).as_posix()}"
+            with path.open("rb") as handle:
+                container.upload_blob(name, handle, overwrite=True)
+            count += 1
+        return count
 
     def delete_run(self, run_id: str) -> int:
         """Deletes every staged and report blob of a run (retention purge); returns the count."""
