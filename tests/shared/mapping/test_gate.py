@@ -104,3 +104,26 @@ def test_cli_confirm_map_writes_the_confirmed_file(
     confirmed = load_confirmed(target)
     assert confirmed.confirmed_by == "lead@clinic.test"
     assert confirmed.sha256 in capsys.readouterr().out
+
+
+def test_cli_map_proposal_then_confirm_map(tmp_path: Path) -> None:
+    status = cli_main(
+        [
+            "map-proposal",
+            "--destination",
+            "dataverse",
+            "--source",
+            "core_practice",
+            "--option",
+            "billing_target=opportunity",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert status == 0
+    proposal = tmp_path / "dataverse-core_practice.proposal.json"
+    needs = json.loads((tmp_path / "dataverse-core_practice.schema-needs.json").read_text())
+    assert "opportunity" in {t["logical_name"] for t in needs["tables"]}
+    assert cli_main(["confirm-map", str(proposal), "--by", "ops@clinic.test"]) == 0
+    confirmed = load_confirmed(tmp_path / "dataverse-core_practice.confirmed.json")
+    assert "billing_opportunity" in confirmed.spec.tables
