@@ -98,7 +98,7 @@ class WebApi:
             injected = await self._chaos_before(req)
             if injected is not None:
                 emulator.log_request(user.user_id, req, injected)
-                return injected, False
+                return self._finish(user.user_id, injected), False
         try:
             emulator.protection.admit(user.user_id)
         except DataverseError as error:
@@ -128,11 +128,15 @@ class WebApi:
                 "Number of requests exceeded the limit of 6000 over time window of 300 seconds.",
                 {"Retry-After": "1"},
             )
-            return error_response(error)
+            injected = error_response(error)
+            injected.operation = "chaos_429"
+            return injected
         if roll < chaos.rate_429 + chaos.rate_5xx:
             status = self.emulator.chaos_random.choice((500, 502, 503, 504))
             error = DataverseError(status, "0x80040216", "An unexpected error occurred.")
-            return error_response(error)
+            injected = error_response(error)
+            injected.operation = "chaos_5xx"
+            return injected
         if roll < chaos.rate_429 + chaos.rate_5xx + chaos.rate_slow:
             await asyncio.sleep(chaos.slow_ms / 1000)
         return None
