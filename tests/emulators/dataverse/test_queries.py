@@ -152,3 +152,14 @@ def test_sum_of_money_column(fresh_dataverse: DataverseEmulator) -> None:
             },
         ).json()
     assert body["value"] == [{"total": 130.75, "top": 100}]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["lastname eq", "lastname eq 'x' and", "(lastname eq 'x'", "lastname like 'x'", "eq 'x'"],
+)
+def test_filter_syntax_errors_are_400(fresh_dataverse: DataverseEmulator, expression: str) -> None:
+    with fresh_dataverse.client() as api:
+        response = api.get("contacts", params={"$filter": expression})
+    assert response.status_code == 400
+    assert set(response.json()["error"]) == {"code", "message"}
