@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
-from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
@@ -196,24 +195,6 @@ def build_app(emulator: Emulator) -> Starlette:
         status, body = emulator.tokens.issue(form, basic)
         return JSONResponse(body, status_code=status)
 
-    async def instance_discovery(request: Request) -> Response:
-        origin = f"{request.url.scheme}://{request.url.netloc}"
-        endpoint = request.query_params.get("authorization_endpoint", "")
-        body: dict[str, Any] = {
-            "tenant_discovery_endpoint": endpoint.replace("/oauth2/v2.0/authorize", "")
-            + "/v2.0/.well-known/openid-configuration",
-            "api-version": "1.1",
-            "metadata": [
-                {
-                    "preferred_network": request.url.netloc,
-                    "preferred_cache": request.url.netloc,
-                    "aliases": [request.url.netloc],
-                }
-            ],
-        }
-        del origin
-        return JSONResponse(body)
-
     async def root(request: Request) -> Response:
         return JSONResponse(
             {
@@ -224,7 +205,6 @@ def build_app(emulator: Emulator) -> Starlette:
 
     routes = [
         Route("/", root),
-        Route("/common/discovery/instance", instance_discovery),
         Route("/{tenant}/v2.0/.well-known/openid-configuration", discovery),
         Route("/{tenant}/.well-known/openid-configuration", discovery),
         Route("/{tenant}/oauth2/v2.0/token", token, methods=["POST"]),

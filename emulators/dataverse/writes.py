@@ -360,6 +360,12 @@ class Writer:
                 "already exists.",
             )
 
+    def insert_system_row(self, table: Table, row: Record) -> None:
+        """Stores a row the platform itself owns (seed data): defaults, no validation, no caller."""
+        record = {**self._template(table), **row}
+        self._computed(table, record)
+        self._store(table, str(row[table.primary_id]), record, new=True)
+
     def delete(self, table: Table, record_id: str) -> None:
         """Deletes a record (activity parties of an activity go with it).
 
