@@ -119,8 +119,17 @@ class Emulator:
             return self._route(req, caller)
         except DataverseError as error:
             response = error_response(error, req.wants_annotations())
-            response.cost_ms = self.config.costs.charge("error")
-            return response
+        except (TypeError, AttributeError, KeyError, ValueError):
+            # A body of the wrong shape (a list where an object belongs, ...): the service
+            # answers 400, never 500, and nothing of the body is echoed.
+            shape = errors.bad_request(
+                "Error identified in Payload provided by the user: the request body does not "
+                "have the shape this operation expects.",
+                errors.PAYLOAD_ERROR,
+            )
+            response = error_response(shape, req.wants_annotations())
+        response.cost_ms = self.config.costs.charge("error")
+        return response
 
     def _route(self, req: ApiRequest, caller: Caller) -> ApiResponse:
         segments = split_path(req.path)

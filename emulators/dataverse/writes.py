@@ -85,7 +85,11 @@ class Writer:
             if name in table.collections:
                 child_table_name, lookup = table.collections[name]
                 child_table = self.catalog.table(child_table_name)
-                if child_table is None or not isinstance(value, list):
+                if (
+                    child_table is None
+                    or not isinstance(value, list)
+                    or not all(isinstance(item, dict) for item in value)
+                ):
                     raise errors.invalid_property(name, table.logical_name)
                 children.extend((child_table, lookup, item) for item in value)
                 continue

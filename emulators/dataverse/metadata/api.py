@@ -69,12 +69,7 @@ class MetadataApi:
                     raise errors.bad_request(
                         "Only custom tables can be deleted.", errors.INVALID_ARGUMENT
                     )
-                del self.catalog.tables[table.logical_name]
-                self.store.db.execute(
-                    "DELETE FROM tabledefs WHERE logical_name = ?", (table.logical_name,)
-                )
-                self.store.db.execute("DELETE FROM records WHERE entity = ?", (table.logical_name,))
-                self.catalog.save()
+                self.catalog.remove_table(table.logical_name)
                 return ApiResponse(
                     204, None, {}, self.costs.charge("metadata_write"), "metadata_write"
                 )
