@@ -235,6 +235,8 @@ class DataApi:
     ) -> ApiResponse:
         """GET/PUT/DELETE of one column; `documentbody/$value` downloads a note's file."""
         name = rest[0]
+        if rest[1:] == ["$ref"]:
+            return self._reference(req, table, key, name, caller)
         column = table.columns.get(name)
         if column is None or len(rest) > 2 or (len(rest) == 2 and rest[1] != "$value"):
             raise errors.resource_not_found(name)
@@ -268,6 +270,34 @@ class DataApi:
                 self.writer.update(table, record_id, {name: value}, caller)
             return ApiResponse(204, None, {}, self.costs.charge("update", 1), "update", 1)
         raise errors.DataverseError(405, "0x80060888", _METHOD_NOT_ALLOWED.format(req.method))
+
+    def _reference(
+        self, req: ApiRequest, table: Table, key: str | dict[str, Any], nav: str, caller: Caller
+    ) -> ApiResponse:
+        """PUT/DELETE <set>(<key>)/<nav>/$ref: associate or disassociate a single-valued lookup."""
+        navigation = self.catalog.navigation(table, nav)
+        if navigation is None:
+            raise errors.resource_not_found(nav)
+        record_id = self._find(table, key)
+        if record_id is None:
+            raise errors.record_not_found(table.logical_name, str(key))
+        if req.method == "PUT":
+            target = req.json().get("@odata.id")
+            change = {f"{nav}@odata.bind": target}
+        elif req.method == "DELETE":
+            found = self.store.get(table.logical_name, record_id)
+            assert found is not None
+            current = found[1].get(navigation.column.logical_name)
+            # Only the reference this navigation property points at is removed.
+            points_here = isinstance(current, dict) and (
+                navigation.column.type == "Owner" or current.get("type") == navigation.target
+            )
+            change = {f"{nav}@odata.bind": None} if points_here else {}
+        else:
+            raise errors.DataverseError(405, "0x80060888", _METHOD_NOT_ALLOWED.format(req.method))
+        with self.store.transaction():
+            self.writer.update(table, record_id, change, caller)
+        return ApiResponse(204, None, {}, self.costs.charge("update", 1), "update", 1)
 
     # --- queries -----------------------------------------------------------------------
     def _aggregate(self, req: ApiRequest, table: Table) -> ApiResponse:
