@@ -176,6 +176,11 @@ class Emulator:
         }
         return ApiResponse(200, body, {}, self.config.costs.charge("whoami"), "whoami")
 
+    def user_disabled(self, user_id: str) -> bool:
+        """True when the application user's systemuser row is disabled."""
+        found = self.store.get("systemuser", user_id)
+        return found is not None and bool(found[1].get("isdisabled"))
+
     def log_request(self, user: str, req: ApiRequest, response: ApiResponse) -> None:
         """Records what a request did, without query strings or bodies (no PHI)."""
         self._sequence += 1
