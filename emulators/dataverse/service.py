@@ -63,7 +63,7 @@ class Emulator:
         self.chaos_random = random.Random(config.chaos.seed)
         self.request_log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
         self._sequence = 0
-        if not self.store.counts():
+        if self.store.scalar("SELECT 1 FROM records LIMIT 1", []) is None:
             self.seed()
 
     def _token_secret(self) -> bytes:
