@@ -18,7 +18,7 @@ from emulators.dataverse.odata.keys import format_key, parse_key, split_segment
 from emulators.dataverse.paging import (
     DEFAULT_PAGE_SIZE,
     next_link,
-    offset_from_skiptoken,
+    read_skiptoken,
     records_source,
 )
 from emulators.dataverse.reads import (
@@ -235,6 +235,8 @@ class DataApi:
     ) -> ApiResponse:
         """GET/PUT/DELETE of one column; `documentbody/$value` downloads a note's file."""
         name = rest[0]
+        if rest[1:] == ["$ref"]:
+            return self._reference(req, table, key, name, caller)
         column = table.columns.get(name)
         if column is None or len(rest) > 2 or (len(rest) == 2 and rest[1] != "$value"):
             raise errors.resource_not_found(name)
@@ -269,6 +271,34 @@ class DataApi:
             return ApiResponse(204, None, {}, self.costs.charge("update", 1), "update", 1)
         raise errors.DataverseError(405, "0x80060888", _METHOD_NOT_ALLOWED.format(req.method))
 
+    def _reference(
+        self, req: ApiRequest, table: Table, key: str | dict[str, Any], nav: str, caller: Caller
+    ) -> ApiResponse:
+        """PUT/DELETE <set>(<key>)/<nav>/$ref: associate or disassociate a single-valued lookup."""
+        navigation = self.catalog.navigation(table, nav)
+        if navigation is None:
+            raise errors.resource_not_found(nav)
+        record_id = self._find(table, key)
+        if record_id is None:
+            raise errors.record_not_found(table.logical_name, str(key))
+        if req.method == "PUT":
+            target = req.json().get("@odata.id")
+            change = {f"{nav}@odata.bind": target}
+        elif req.method == "DELETE":
+            found = self.store.get(table.logical_name, record_id)
+            assert found is not None
+            current = found[1].get(navigation.column.logical_name)
+            # Only the reference this navigation property points at is removed.
+            points_here = isinstance(current, dict) and (
+                navigation.column.type == "Owner" or current.get("type") == navigation.target
+            )
+            change = {f"{nav}@odata.bind": None} if points_here else {}
+        else:
+            raise errors.DataverseError(405, "0x80060888", _METHOD_NOT_ALLOWED.format(req.method))
+        with self.store.transaction():
+            self.writer.update(table, record_id, change, caller)
+        return ApiResponse(204, None, {}, self.costs.charge("update", 1), "update", 1)
+
     # --- queries -----------------------------------------------------------------------
     def _aggregate(self, req: ApiRequest, table: Table) -> ApiResponse:
         rows = run_apply(self.store, table, req.query["$apply"])
@@ -291,16 +321,21 @@ class DataApi:
         order = compile_orderby(table, req.query.get("$orderby", ""))
         top = int(req.query["$top"]) if req.query.get("$top") else None
         page_size = int(req.prefer().get("odata.maxpagesize") or DEFAULT_PAGE_SIZE)
-        offset = offset_from_skiptoken(req.query.get("$skiptoken"))
-        limit = page_size if top is None else min(page_size, max(top - offset, 0))
+        served, last = read_skiptoken(req.query.get("$skiptoken"))
+        limit = page_size if top is None else min(page_size, max(top - served, 0))
         source = records_source(self.store, table, req.query.get("$filter"))
+        keyset = not req.query.get("$orderby")  # primary-key order: continue after the last key
+        page_where, page_params, skip = where, list(params), served
+        if keyset and last is not None:
+            page_where, skip = f"{where} AND id > ?", 0
+            page_params.append(last)
         rows = self.store.query(
             # where/order come from the query compiler: validated names, values as parameters
-            f"SELECT id, version, body FROM {source} WHERE {where} ORDER BY {order} "  # noqa: S608
-            "LIMIT ? OFFSET ?",
-            [*params, limit + 1, offset],
+            f"SELECT id, version, body FROM {source} WHERE {page_where} "  # noqa: S608
+            f"ORDER BY {order} LIMIT ? OFFSET ?",
+            [*page_params, limit + 1, skip],
         )
-        more = len(rows) > limit and (top is None or offset + limit < top)
+        more = len(rows) > limit and (top is None or served + limit < top)
         rows = rows[:limit]
         annotations = req.annotation_filter()
         value = []
@@ -319,7 +354,8 @@ class DataApi:
                 body["@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"] = True
         body["value"] = value
         if more:
-            body["@odata.nextLink"] = next_link(req, table, offset + limit)
+            last_id = rows[-1][0] if keyset and rows else None
+            body["@odata.nextLink"] = next_link(req, table, served + limit, last_id)
         headers = (
             {"Preference-Applied": f"odata.maxpagesize={page_size}"}
             if req.prefer().get("odata.maxpagesize")

@@ -27,16 +27,19 @@ class ApiRequest:
         """A header by case-insensitive name."""
         return self.headers.get(name.lower())
 
-    def json(self) -> Any:
-        """The body parsed as JSON.
+    def json(self) -> dict[str, Any]:
+        """The body parsed as a JSON object (every Web API body is one).
 
         Raises:
-            DataverseError: 400 when the body is not JSON.
+            DataverseError: 400 when the body is not a JSON object.
         """
         if not self.body:
             return {}
         try:
-            return json.loads(self.body)
+            parsed = json.loads(self.body)
+            if not isinstance(parsed, dict):
+                raise ValueError("not an object")
+            return parsed
         except ValueError:
             raise DataverseError(
                 400,

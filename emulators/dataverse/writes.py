@@ -85,7 +85,11 @@ class Writer:
             if name in table.collections:
                 child_table_name, lookup = table.collections[name]
                 child_table = self.catalog.table(child_table_name)
-                if child_table is None or not isinstance(value, list):
+                if (
+                    child_table is None
+                    or not isinstance(value, list)
+                    or not all(isinstance(item, dict) for item in value)
+                ):
                     raise errors.invalid_property(name, table.logical_name)
                 children.extend((child_table, lookup, item) for item in value)
                 continue
@@ -359,6 +363,12 @@ class Writer:
                 "A record was not created or updated because a duplicate of the current record "
                 "already exists.",
             )
+
+    def insert_system_row(self, table: Table, row: Record) -> None:
+        """Stores a row the platform itself owns (seed data): defaults, no validation, no caller."""
+        record = {**self._template(table), **row}
+        self._computed(table, record)
+        self._store(table, str(row[table.primary_id]), record, new=True)
 
     def delete(self, table: Table, record_id: str) -> None:
         """Deletes a record (activity parties of an activity go with it).

@@ -156,6 +156,36 @@ class Catalog:
                     )
         return out
 
+    def remove_table(self, logical_name: str) -> None:
+        """Deletes a table, its rows, and every lookup target and relationship naming it."""
+        del self.tables[logical_name]
+        for sql in (
+            "DELETE FROM tabledefs WHERE logical_name = ?",
+            "DELETE FROM records WHERE entity = ?",
+            "DELETE FROM keyvalues WHERE entity = ?",
+        ):
+            self.store.db.execute(sql, (logical_name,))
+        changed = []
+        for table in self.tables.values():
+            for column in list(table.columns.values()):
+                if logical_name in column.targets:
+                    column.targets.remove(logical_name)
+                    column.navigation.pop(logical_name, None)
+                    if not column.targets:  # a custom lookup to the table goes with it
+                        del table.columns[column.logical_name]
+                    changed.append(table)
+        gone = [
+            name
+            for name, rel in self.relationships.items()
+            if logical_name in (rel.referenced_entity, rel.referencing_entity)
+        ]
+        for name in gone:
+            del self.relationships[name]
+            self.store.db.execute(
+                "DELETE FROM tabledefs WHERE logical_name = ?", (f"relationship:{name}",)
+            )
+        self.save(*changed)
+
     def pending_keys_due(self) -> list[tuple[Table, int]]:
         """(table, key index) of Pending keys whose build time has come."""
         now = time.time()

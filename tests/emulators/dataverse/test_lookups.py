@@ -177,3 +177,23 @@ def test_include_annotations_honours_the_requested_terms(
     )
     assert not any("lookuplogicalname" in key for key in body)
     assert not any("@" in key for key in plain if key != "@odata.etag" and key != "@odata.context")
+
+
+def test_ref_associates_and_disassociates_a_lookup(fresh_dataverse: DataverseEmulator) -> None:
+    with fresh_dataverse.client() as api:
+        account = _create(api, "accounts", {"name": "Clinic"})
+        contact = _create(api, "contacts", {"lastname": "Hart"})
+        ref = f"contacts({contact})/parentcustomerid_account/$ref"
+        associated = api.put(
+            ref, json={"@odata.id": f"{fresh_dataverse.api_url}/accounts({account})"}
+        )
+        after_put = api.get(f"contacts({contact})?$select=_parentcustomerid_value").json()
+        wrong_nav = api.delete(f"contacts({contact})/parentcustomerid_contact/$ref")
+        still = api.get(f"contacts({contact})?$select=_parentcustomerid_value").json()
+        removed = api.delete(ref)
+        after_delete = api.get(f"contacts({contact})?$select=_parentcustomerid_value").json()
+    assert associated.status_code == 204
+    assert after_put["_parentcustomerid_value"] == account
+    assert wrong_nav.status_code == 204 and still["_parentcustomerid_value"] == account
+    assert removed.status_code == 204
+    assert after_delete["_parentcustomerid_value"] is None

@@ -214,3 +214,33 @@ def test_relationships_name_the_navigation_properties(fresh_dataverse: Dataverse
     assert {
         r["ReferencingEntityNavigationPropertyName"] for r in expanded["ManyToOneRelationships"]
     } == {"parentcustomerid_account", "parentcustomerid_contact"}
+
+
+def test_insert_option_value_then_publish(fresh_dataverse: DataverseEmulator) -> None:
+    with fresh_dataverse.client() as api:
+        api.post("EntityDefinitions", json=TABLE).raise_for_status()
+        api.post("EntityDefinitions(LogicalName='new_treatmentplan')/Attributes", json=CHOICE)
+        inserted = api.post(
+            "InsertOptionValue",
+            json={
+                "EntityLogicalName": "new_treatmentplan",
+                "AttributeLogicalName": "new_phase",
+                "Value": 100000002,
+                "Label": label("Completed"),
+            },
+        )
+        again = api.post(
+            "InsertOptionValue",
+            json={
+                "EntityLogicalName": "new_treatmentplan",
+                "AttributeLogicalName": "new_phase",
+                "Value": 100000002,
+                "Label": label("Completed"),
+            },
+        )
+        published = api.post("PublishXml", json={"ParameterXml": "<importexportxml/>"})
+        written = api.post("new_treatmentplans", json={"new_name": "Crown", "new_phase": 100000002})
+    assert inserted.json()["NewOptionValue"] == 100000002
+    assert again.status_code == 400 and again.json()["error"]["code"] == "0x80040237"
+    assert published.status_code == 204
+    assert written.status_code == 204

@@ -178,3 +178,23 @@ def test_unknown_body_property_is_400(
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "0x0"
     assert message in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("contacts", [{"lastname": "x"}]),
+        ("appointments", {"subject": "x", "appointment_activity_parties": ["not an object"]}),
+        ("EntityDefinitions", {"SchemaName": "new_X", "Attributes": ["not an object"]}),
+        (
+            "EntityDefinitions(LogicalName='contact')/Keys",
+            {"SchemaName": "new_K", "KeyAttributes": 5},
+        ),
+    ],
+)
+def test_bodies_of_the_wrong_shape_are_400(
+    fresh_dataverse: DataverseEmulator, path: str, body: object
+) -> None:
+    with fresh_dataverse.client() as api:
+        response = api.post(path, json=body)
+    assert response.status_code == 400
