@@ -20,7 +20,9 @@ from api.principal import Forbidden, Unauthenticated, require_role
 from api.responses import error, json_response, read_json_body, validation_error
 from orchestrators import names
 from shared.ledger import RunRecord
+from shared.mapping.loader import MapError
 from shared.pipeline.messages import DestinationRef, ExportLocation, RunOptions, StartRun
+from shared.pipeline.proposal import confirm_run_map
 from shared.pipeline.reports import REPORT_NAMES, report_blob_name
 
 bp = df.Blueprint()
@@ -148,6 +150,45 @@ async def migration_proposal(req: func.HttpRequest) -> func.HttpResponse:
     except KeyError:
         return error(404, "the proposal has not been written yet")
     return json_response(json.loads(data))
+
+
+class ConfirmRequest(BaseModel):
+    """The reviewer's decision: confirm the proposal as is, or an edited map."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    map: dict[str, Any] | None = None
+
+
+@bp.route(route="migrations/{run_id}/confirm", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+async def confirm_migration_map(req: func.HttpRequest, client: df.DurableOrchestrationClient
+                                ) -> func.HttpResponse:  # fmt: skip
+    """Confirms the run's map (stored with its sha256 and the approver) and lets the run go on."""
+    caller, denied = _guarded("Migration.Approver", req)
+    if denied:
+        return denied
+    run_id = req.route_params["run_id"]
+    run = _known_run(run_id)
+    if run is None:
+        return error(404, "no such migration run")
+    if run.state != "awaiting_confirmation":
+        return error(409, f"the run is {run.state}, not awaiting confirmation")
+    try:
+        request = ConfirmRequest.model_validate(read_json_body(req, required=False))
+        confirmation = confirm_run_map(run_id, dependencies.staging(), caller or "unknown",
+                                       request.map)  # fmt: skip
+    except MapError as exc:
+        fields = [{"field": path or "(map)", "message": message} for path, message in exc.problems]
+        return error(400, "the map is not valid", fields=fields)
+    except ValueError as exc:
+        if isinstance(exc, ValidationError):
+            return validation_error(exc)
+        return error(400, str(exc))
+    await client.raise_event(run_id, names.MAP_CONFIRMED_EVENT,
+                             confirmation.model_dump(mode="json"))  # fmt: skip
+    return json_response({"id": run_id, "confirmedMapHash": confirmation.confirmed_map_hash,
+                          "confirmedBy": confirmation.confirmed_by}, 202)  # fmt: skip
 
 
 @bp.route(route="migrations/{run_id}/cancel", methods=["POST"])
