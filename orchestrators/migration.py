@@ -141,7 +141,7 @@ def migration(context: df.DurableOrchestrationContext) -> Generator[Any, Any, di
         jobs = []
         for table in tables_in_level:
             job = LoadTableJob(
-                run_id=run.run_id, destination=run.destination,
+                run_id=run.run_id, destination=run.destination, export_prefix=run.export.prefix,
                 confirmed_map_hash=confirmation.confirmed_map_hash, operator=run.started_by,
                 mode=run.mode, plan=table, options=run.options,
             )  # fmt: skip

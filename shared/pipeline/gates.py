@@ -10,6 +10,7 @@ requires a valid fallback owner; the staff -> owner map and the bind paths of re
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from shared.destinations.base import Destination
@@ -97,8 +98,13 @@ def resolve_owners(
     except DestinationError as exc:
         return GateResult(passed=False, report_blob="", missing=[f"owners: {exc.reason_code}"])
     owners = {s["source_id"]: report.owner_for(s.get("email")) for s in staff}
-    staging.write_bytes(run_artifact(start.run_id, "owners.json"), json.dumps(
-        {"owners": owners, "fallback_owner": report.fallback_owner_id}).encode())  # fmt: skip
+    artefact = {
+        "owners": owners,
+        "fallback_owner": report.fallback_owner_id,
+        # "today" for map expressions, fixed at the gate so replayed batches give equal payloads.
+        "run_date": datetime.now(UTC).date().isoformat(),
+    }
+    staging.write_bytes(run_artifact(start.run_id, "owners.json"), json.dumps(artefact).encode())
     staging.write_bytes(run_artifact(start.run_id, "references.json"),
                         json.dumps(references).encode())  # fmt: skip
     blob = _report(staging, start.run_id, "owners.json", report.to_json().encode())

@@ -144,6 +144,7 @@ class LoadTableJob(Message):
 
     run_id: str
     destination: DestinationRef
+    export_prefix: str
     confirmed_map_hash: str
     operator: str
     mode: RunMode
@@ -158,10 +159,12 @@ class LoadBatch(Message):
 
     run_id: str
     destination: DestinationRef
+    export_prefix: str
     confirmed_map_hash: str
     operator: str
     mode: RunMode
     table: str
+    operation: Literal["upsert", "export"] = "upsert"
     object_kind: str
     page: int
     attempt: int = 1
