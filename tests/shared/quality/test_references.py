@@ -26,6 +26,7 @@ NOT_CHECKED = {
     ("claim", "coverage_id"): "sibling kind, order not guaranteed",
     ("document", "related_id"): "polymorphic, kind in related_kind",
     ("document", "author_id"): "staff or external author",
+    ("custom_field", "entity_id"): "polymorphic, kind in entity_kind",
 }
 
 
