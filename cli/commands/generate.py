@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from cli.synthetic.changes import CHANGE_KINDS, ChangePlan
+from cli.synthetic.errors import OptionError
 from cli.synthetic.faults import FAULT_KINDS, FaultConfig
 from cli.synthetic.generator import DEFAULT_AS_OF, GenerateOptions, generate_export
 from cli.synthetic.layouts import SOURCES
@@ -70,14 +71,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Generate the export and print rows per file (no patient values)."""
+    started = time.perf_counter()
     try:
         options = _options(args)
         _prepare_out(args.out, args.overwrite)
-    except ValueError as error:
+        rows = generate_export(options)
+    except OptionError as error:
         print(f"generate: {error}", file=sys.stderr)
         return 2
-    started = time.perf_counter()
-    rows = generate_export(options)
     elapsed = time.perf_counter() - started
     for name, count in rows.items():
         print(f"{count:>10}  {name}")
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _options(args: argparse.Namespace) -> GenerateOptions:
     if args.patients < 1 or args.patients >= 5_000_000:
-        raise ValueError("--patients must be between 1 and 4,999,999")
+        raise OptionError("--patients must be between 1 and 4,999,999")
     changes = None
     if args.drop > 1:
         counts = parse_pairs(args.changes or DEFAULT_CHANGES, int, "--changes")
@@ -114,9 +115,9 @@ def parse_fault_rates(values: list[str]) -> dict[str, float]:
     for value in values:
         for kind, rate in parse_pairs(value, float, "--fault-rate").items():
             if kind != "all" and kind not in FAULT_KINDS:
-                raise ValueError(f"unknown fault kind {kind!r}")
+                raise OptionError(f"unknown fault kind {kind!r}")
             if not 0 <= rate <= 1:
-                raise ValueError(f"fault rate for {kind} must be between 0 and 1")
+                raise OptionError(f"fault rate for {kind} must be between 0 and 1")
             for target in FAULT_KINDS if kind == "all" else (kind,):
                 rates[target] = rate
     return rates
@@ -138,11 +139,11 @@ def parse_pairs(value: str, convert: Callable[[str], T], option: str) -> dict[st
     for item in (part.strip() for part in value.split(",") if part.strip()):
         key, sep, raw = item.partition("=")
         if not sep:
-            raise ValueError(f"{option} expects KEY=VALUE, got {item!r}")
+            raise OptionError(f"{option} expects KEY=VALUE, got {item!r}")
         try:
             pairs[key.strip()] = convert(raw.strip())
         except ValueError as error:
-            raise ValueError(f"{option}: {key.strip()} has a bad value {raw!r}") from error
+            raise OptionError(f"{option}: {key.strip()} has a bad value {raw!r}") from error
     return pairs
 
 
@@ -151,9 +152,9 @@ def _prepare_out(out: Path, overwrite: bool) -> None:
     if not out.exists() or not any(out.iterdir()):
         return
     if not overwrite:
-        raise ValueError(f"{out} is not empty (pass --overwrite to replace a generated export)")
+        raise OptionError(f"{out} is not empty (pass --overwrite to replace a generated export)")
     if not (out / MANIFEST_NAME).exists():
-        raise ValueError(
+        raise OptionError(
             f"{out} has no {MANIFEST_NAME}: not replacing a directory we did not write"
         )
     shutil.rmtree(out)

@@ -11,23 +11,25 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from cli.synthetic.billing import bill_patient
 from cli.synthetic.model import (
+    CENT,
     Appointment,
     Bundle,
     Code,
-    Coverage,
-    CustomValue,
     Document,
-    Invoice,
     Note,
-    Payment,
     Practice,
-    Prescription,
     Procedure,
-    Recall,
     TreatmentPlan,
 )
 from cli.synthetic.naming import IdScheme
+from cli.synthetic.records import (
+    add_coverage,
+    add_custom_fields,
+    add_prescription,
+    add_recalls,
+)
 from cli.synthetic.vocab import (
     APPOINTMENT_NOTES,
     CANCEL_REASONS,
@@ -37,7 +39,6 @@ from cli.synthetic.vocab import (
     Language,
 )
 
-CENT = Decimal("0.01")
 _PAST_STATUS = (
     ("completed", 74),
     ("no_show", 8),
@@ -95,7 +96,7 @@ def fill_history(
     if "procedure" in kinds or "treatment_plan" in kinds or "invoice" in kinds:
         _treatment(rng, bundle, spec, practice, ids)
     if "invoice" in kinds or "payment" in kinds:
-        _billing(rng, bundle, spec, ids)
+        bill_patient(rng, bundle, spec, ids)
     if "clinical_note" in kinds:
         for appointment in bundle.appointments:
             if appointment.status == "completed" and rng.random() < 0.5:
@@ -104,13 +105,13 @@ def fill_history(
         for _ in range(rng.choice((0, 0, 1, 1, 1, 2, 3))):
             add_document(rng, bundle, spec.language, ids, spec.as_of)
     if "recall" in kinds and patient.status == "active":
-        _recalls(rng, bundle, spec, ids)
+        add_recalls(rng, bundle, spec, ids)
     if "coverage" in kinds and spec.payers and rng.random() < 0.45:
-        _coverage(rng, bundle, spec, ids)
+        add_coverage(rng, bundle, spec, ids)
     if "custom_field" in kinds:
-        _custom(rng, bundle, spec)
+        add_custom_fields(rng, bundle, spec)
     if "prescription" in kinds and rng.random() < 0.2:
-        _prescription(rng, bundle, spec, ids)
+        add_prescription(rng, bundle, spec, ids)
     visits = [a.start.date() for a in bundle.appointments if a.status == "completed"]
     patient.last_visit = max(visits) if visits else None
 
@@ -264,8 +265,8 @@ def _treatment(
             this_status = (
                 "completed" if status == "in_progress" and rng.random() < 0.5 else line_status
             )
-            appointment = rng.choice(done) if this_status == "completed" and done else None
-            procedure = _add_procedure(rng, bundle, ids, plan, appointment, code, this_status)
+            visit = rng.choice(done) if this_status == "completed" and done else None
+            procedure = _add_procedure(rng, bundle, ids, plan, visit, code, this_status)
             procedure.planned = created
             plan.total += procedure.fee
         if status == "completed":
@@ -328,169 +329,3 @@ def _tooth(rng: random.Random, dob: object, day: date) -> str:
     if isinstance(dob, date) and (day.year - dob.year) < 10 and rng.random() < 0.5:
         return f"{rng.randint(5, 8)}{rng.randint(1, 5)}"  # deciduous
     return rng.choice(_PERMANENT)
-
-
-def _billing(rng: random.Random, bundle: Bundle, spec: ActivitySpec, ids: IdScheme) -> None:
-    patient = bundle.patient
-    by_appointment: dict[str, list[Procedure]] = {}
-    for procedure in bundle.procedures:
-        if procedure.status == "completed" and procedure.appointment_id:
-            by_appointment.setdefault(procedure.appointment_id, []).append(procedure)
-    guarantor = next((r for r in bundle.related if r.role == "guarantor"), None)
-    for seq, (appointment_id, lines) in enumerate(by_appointment.items(), start=1):
-        issued = lines[0].completed or spec.as_of
-        net = sum((p.fee for p in lines), Decimal("0"))
-        tax = (net * spec.tax_rate).quantize(CENT)
-        amount = net + tax
-        status = rng.choices(
-            ("paid", "part_paid", "issued", "overdue", "written_off", "void"), (78, 6, 7, 5, 2, 2)
-        )[0]
-        if (spec.as_of - issued).days < 30 and status == "overdue":
-            status = "issued"
-        paid = {"paid": amount, "part_paid": (amount * Decimal("0.4")).quantize(CENT)}.get(
-            status, Decimal("0")
-        )
-        invoice = Invoice(
-            id=ids("invoice", patient.number, seq),
-            patient_id=patient.id,
-            bill_to_related_id=guarantor.id if guarantor else None,
-            bill_to_patient_id=patient.guarantor_id,
-            location_id=patient.location_id,
-            practitioner_id=lines[0].practitioner_id,
-            issued=issued,
-            due=issued + timedelta(days=30),
-            amount=amount,
-            tax=tax,
-            paid=paid,
-            status=status,
-            description="; ".join(p.code.description for p in lines),
-        )
-        for procedure in lines:
-            procedure.invoice_id = invoice.id
-        bundle.invoices.append(invoice)
-        _payments(rng, bundle, spec, ids, invoice, appointment_id)
-
-
-def _payments(
-    rng: random.Random,
-    bundle: Bundle,
-    spec: ActivitySpec,
-    ids: IdScheme,
-    invoice: Invoice,
-    appointment_id: str,
-) -> None:
-    if invoice.paid <= 0:
-        return
-    parts = [invoice.paid]
-    if invoice.status == "paid" and invoice.paid > 100 and rng.random() < 0.25:
-        first = (invoice.paid * Decimal("0.5")).quantize(CENT)
-        parts = [first, invoice.paid - first]
-    if spec.refunds and invoice.status == "paid" and rng.random() < 0.05:
-        refund = (invoice.paid * Decimal("0.1")).quantize(CENT)  # overpaid, then refunded
-        parts = [*parts[:-1], parts[-1] + refund, -refund]
-    for part in parts:
-        method = "refund" if part < 0 else rng.choice(spec.payment_methods)
-        seq = len(bundle.payments) + 1
-        bundle.payments.append(
-            Payment(
-                id=ids("payment", bundle.patient.number, seq),
-                patient_id=bundle.patient.id,
-                invoice_id=invoice.id,
-                received=min(spec.as_of, invoice.issued + timedelta(days=rng.randint(0, 20))),
-                amount=part,
-                method=method,
-                reference=f"R{bundle.patient.number}{seq:02d}",
-                bank_fee=(part * Decimal("0.0175")).quantize(CENT) if method == "card" else None,
-                practitioner_id=invoice.practitioner_id,
-            )
-        )
-
-
-def _recalls(rng: random.Random, bundle: Bundle, spec: ActivitySpec, ids: IdScheme) -> None:
-    last = bundle.patient.last_visit or max(
-        (a.start.date() for a in bundle.appointments if a.status == "completed"), default=None
-    )
-    for seq, (kind, months) in enumerate((("exam", 6), ("hygiene", 6)), start=1):
-        if seq == 2 and rng.random() < 0.5:
-            break
-        base = last or spec.as_of
-        bundle.recalls.append(
-            Recall(
-                id=ids("recall", bundle.patient.number, seq),
-                patient_id=bundle.patient.id,
-                type=kind,
-                interval_months=months,
-                last_done=last,
-                due=base + timedelta(days=months * 30),
-                status=rng.choices(("due", "contacted", "scheduled", "declined"), (6, 2, 2, 1))[0],
-            )
-        )
-
-
-def _coverage(rng: random.Random, bundle: Bundle, spec: ActivitySpec, ids: IdScheme) -> None:
-    patient = bundle.patient
-    start = patient.registered - timedelta(days=rng.randint(0, 900))
-    ended = rng.random() < 0.15
-    bundle.coverages.append(
-        Coverage(
-            id=ids("coverage", patient.number, 1),
-            patient_id=patient.id,
-            payer=rng.choice(spec.payers),
-            member_id=f"{rng.randrange(10**7, 10**9)}",
-            group_number=f"G{rng.randrange(1000, 99999)}" if rng.random() < 0.6 else "",
-            relationship="child"
-            if patient.guarantor_id
-            else ("self" if rng.random() < 0.8 else "spouse"),
-            order=1,
-            start=start,
-            end=start + timedelta(days=rng.randint(365, 1500)) if ended else None,
-            cover_type=rng.choice(("extras", "hospital_extras")),
-        )
-    )
-
-
-def _custom(rng: random.Random, bundle: Bundle, spec: ActivitySpec) -> None:
-    for key, data_type, options in spec.custom_fields:
-        if rng.random() < 0.5:
-            continue
-        value: str | date | Decimal | bool | list[str]
-        if data_type == "date":
-            value = spec.as_of - timedelta(days=rng.randrange(700))
-        elif data_type == "number":
-            value = Decimal(rng.randrange(0, 500)) / 10
-        elif data_type == "bool":
-            value = rng.random() < 0.5
-        elif data_type == "multi_picklist":
-            value = rng.sample(list(options), k=rng.randint(1, min(2, len(options))))
-        else:
-            value = rng.choice(options)
-        bundle.custom.append(CustomValue(bundle.patient.id, key, data_type, value))
-
-
-def _prescription(rng: random.Random, bundle: Bundle, spec: ActivitySpec, ids: IdScheme) -> None:
-    drug, strength, form, sig, schedule = rng.choice(
-        (
-            ("Amoxicillin", "500 mg", "capsule", "1 capsule 3 times daily for 5 days", None),
-            ("Ibuprofen", "400 mg", "tablet", "1 tablet every 6 hours with food as needed", None),
-            ("Chlorhexidine 0.12% rinse", "0.12%", "solution", "Rinse 15 ml twice daily", None),
-            ("Hydrocodone/APAP", "5/325 mg", "tablet", "1 tablet every 6 hours as needed", "II"),
-            ("Metronidazole", "400 mg", "tablet", "1 tablet 3 times daily for 3 days", None),
-        )
-    )
-    written = bundle.appointments[-1].start.date() if bundle.appointments else spec.as_of
-    bundle.prescriptions.append(
-        Prescription(
-            id=ids("prescription", bundle.patient.number, 1),
-            patient_id=bundle.patient.id,
-            prescriber_id=bundle.patient.practitioner_id,
-            written=written,
-            drug=drug,
-            strength=strength,
-            form=form,
-            sig=sig,
-            quantity=rng.choice((10, 15, 20, 21)),
-            refills=rng.choice((0, 0, 1)),
-            controlled_schedule=schedule,
-            status="completed" if written < spec.as_of else "active",
-        )
-    )

@@ -7,12 +7,13 @@ change is drawn from the seed; each change actually made is recorded in the mani
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
-from cli.synthetic.model import Bundle, Invoice, Payment
+from cli.synthetic import streams
+from cli.synthetic.errors import OptionError
+from cli.synthetic.model import Bundle, Invoice, Patient, Payment
 from cli.synthetic.naming import IdScheme
 
 CHANGE_KINDS = (
@@ -35,27 +36,32 @@ class ChangePlan:
     """Counts of each change and the patients drawn as candidates for them."""
 
     new_patients: int = 0
-    deleted: frozenset[int] = frozenset()
     counts: dict[str, int] = field(default_factory=dict)
     candidates: dict[str, frozenset[int]] = field(default_factory=dict)
     _done: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def draw(cls, counts: dict[str, int], patients: int, seed: int) -> ChangePlan:
-        """Pick candidate patients for each change from `seed` (3x the count, applied in order)."""
+        """Pick candidate patients for each change from `seed` (10x the count, applied in order)."""
         unknown = set(counts) - set(CHANGE_KINDS)
         if unknown:
-            raise ValueError(f"unknown change kind(s): {', '.join(sorted(unknown))}")
-        rng = random.Random(seed * 1_000_003 + 11)
+            raise OptionError(f"unknown change kind(s): {', '.join(sorted(unknown))}")
+        rng = streams.stream(seed, 0, streams.CHANGES)
         population = range(1, patients + 1)
-        deleted = frozenset(
-            rng.sample(population, k=min(patients, counts.get("deleted_patients", 0)))
-        )
         candidates = {}
-        for kind in ("moved_appointments", "paid_invoices", "changed_emails"):
-            want = min(patients, counts.get(kind, 0) * 3)
+        for kind in ("deleted_patients", "moved_appointments", "paid_invoices", "changed_emails"):
+            want = min(patients, counts.get(kind, 0) * 10)
             candidates[kind] = frozenset(rng.sample(population, k=want))
-        return cls(counts.get("new_patients", 0), deleted, dict(counts), candidates)
+        return cls(counts.get("new_patients", 0), dict(counts), candidates)
+
+    def deletes(self, patient: Patient, log: ChangeLog) -> bool:
+        """True if drop 2 leaves this patient out (logged). Heads of families are kept, so no
+        remaining record points at a deleted guarantor."""
+        if patient.is_household_head or not self._wants("deleted_patients", patient.number):
+            return False
+        self._count("deleted_patients")
+        log.record_change("deleted_patient", "patient", patient.id, patient.id)
+        return True
 
     def apply(self, bundle: Bundle, base_patients: int, log: ChangeLog, ids: IdScheme) -> None:
         """Change this patient's records if the patient is a candidate; log what changed."""
@@ -81,12 +87,6 @@ class ChangePlan:
             patient.email = patient.email.replace("@", ".new@", 1)
             self._count("changed_emails")
             log.record_change("changed_email", "patient", patient.id, patient.id)
-
-    def record_deletions(self, log: ChangeLog, ids: IdScheme) -> None:
-        """Log the deleted patients (their rows are simply absent from drop 2)."""
-        for number in sorted(self.deleted):
-            patient_id = ids("patient", number)
-            log.record_change("deleted_patient", "patient", patient_id, patient_id)
 
     def _wants(self, kind: str, number: int) -> bool:
         if number not in self.candidates.get(kind, ()):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Literal
 
-from cli.synthetic import identifiers
+from cli.synthetic import identifiers, streams
 from cli.synthetic.activity import add_note
 from cli.synthetic.model import Appointment, Bundle, MalformedDate, Patient, Practice
 from cli.synthetic.naming import DUPLICATE_BASE, ORPHAN_BASE, IdScheme
@@ -86,7 +86,7 @@ class FaultInjector:
 
     def apply(self, bundle: Bundle) -> tuple[Patient | None, Appointment | None]:
         """Inject this patient's faults; returns (duplicate patient, orphan appointment)."""
-        rng = random.Random(self._seed * 1_000_003 + bundle.patient.number * 7 + 3)
+        rng = streams.stream(self._seed, bundle.patient.number, streams.FAULTS)
         draws = {kind: rng.random() for kind in FAULT_KINDS}  # fixed order: stable streams
         hit = {kind: draws[kind] < self._config.rate(kind) for kind in FAULT_KINDS}
         patient = bundle.patient
@@ -118,7 +118,7 @@ class FaultInjector:
         with_id = [s for s in practice.staff if s.identifier]
         if rate <= 0 or not with_id:
             return
-        rng = random.Random(self._seed * 1_000_003 + 5)
+        rng = streams.stream(self._seed, 0, streams.PRACTITIONER_FAULTS)
         chosen = [s for s in with_id if rng.random() < rate] or [rng.choice(with_id)]
         for staff in chosen:
             staff.identifier = identifiers.corrupt(staff.identifier or "")
@@ -134,7 +134,8 @@ class FaultInjector:
         patient.faults.append(("invalid_identifier", "national_id"))
 
     def _duplicate(self, rng: random.Random, patient: Patient) -> Patient:
-        given, family, variant = _respell(rng, patient.given, patient.family)
+        turkish = self._language == "tr"
+        given, family, variant = _respell(rng, patient.given, patient.family, turkish)
         number = DUPLICATE_BASE + patient.number
         return replace(
             patient,
@@ -223,14 +224,17 @@ def _malformed(rng: random.Random, dob: date) -> MalformedDate:
     return MalformedDate(0, 0, 0)
 
 
-def _respell(rng: random.Random, given: str, family: str) -> tuple[str, str, str]:
+def _respell(rng: random.Random, given: str, family: str, turkish: bool) -> tuple[str, str, str]:
     """The same name written differently: case, accents or extra spaces.
 
     Each variant still matches the original after case-folding, accent stripping and space
     collapsing; case changes are skipped for names Python cannot round-trip (Turkish ı/İ).
     """
     options = ["spaces"]
-    if (given + family).upper().casefold() == (given + family).casefold():
+    # Case changes of I/ı/İ/i differ between Turkish and Python case rules (and "i̇" cannot be
+    # written in cp1254), so Turkish names with any of them only get spaces or accent variants.
+    dotted = "İıIi" if turkish else "İı"
+    if not any(char in dotted for char in given + family):
         options.append("case")
     if _strip_accents(given + family) != given + family or _add_accent(given) != given:
         options.append("accents")

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from cli.synthetic import streams
 from cli.synthetic.activity import fill_history
 from cli.synthetic.changes import ChangePlan
+from cli.synthetic.errors import OptionError
 from cli.synthetic.faults import FaultConfig, FaultInjector
 from cli.synthetic.files import document_bytes, write_document
 from cli.synthetic.layouts import make_layout
@@ -50,7 +52,7 @@ def generate_export(options: GenerateOptions) -> dict[str, int]:
     exported = datetime.combine(as_of + timedelta(days=options.drop - 1), time(18, 0))
     pack = build_locale_pack(layout.country, options.seed)
     practice = build_practice(
-        random.Random(options.seed * 1_000_003), pack, layout.ids, layout.codes(), as_of
+        streams.stream(options.seed, 0, streams.PRACTICE), pack, layout.ids, layout.codes(), as_of
     )
     people = layout.people_spec(as_of)
     activity = layout.activity_spec(as_of, kinds)
@@ -77,14 +79,13 @@ def generate_export(options: GenerateOptions) -> dict[str, int]:
         writer.write_all(layout.practice_rows(practice))
         plan = options.changes if options.drop > 1 and options.changes else ChangePlan()
         total = options.patients + plan.new_patients
-        plan.record_deletions(manifest, layout.ids)
         for household in households(options.seed, people, pack, practice, layout.ids, 1, total):
             for patient in household.patients:
-                if patient.number in plan.deleted:
+                if plan.deletes(patient, manifest):
                     continue
                 related = [r for r in household.related if r.patient_id == patient.id]
                 bundle = Bundle(patient, related=related)
-                rng = random.Random(options.seed * 1_000_003 + patient.number * 7 + 4)
+                rng = streams.stream(options.seed, patient.number, streams.HISTORY)
                 fill_history(rng, bundle, activity, practice, layout.ids)
                 duplicate, orphan = injector.apply(bundle)
                 plan.apply(bundle, options.patients, manifest, layout.ids)
@@ -151,7 +152,7 @@ def _kinds(layout: Layout, objects: frozenset[str] | None) -> frozenset[str]:
         return frozenset(available)
     unknown = objects - available
     if unknown:
-        raise ValueError(
+        raise OptionError(
             f"{layout.source} exports no {', '.join(sorted(unknown))}; "
             f"choose from {', '.join(sorted(available))}"
         )

@@ -158,15 +158,15 @@ def _address(country: Country, fake: Faker, rng: random.Random) -> PostalAddress
     return PostalAddress(first, line2, fake.city(), fake.state_abbr(), fake.zipcode())
 
 
-def _valid_numbers(
-    country: Country, kind: phonenumbers.PhoneNumberType, rng: random.Random, count: int
-) -> list[str]:
+def _valid_numbers(country: Country, kind: int, rng: random.Random, count: int) -> list[str]:
     """Numbers `phonenumbers` validates, as dialled nationally, built on the example number.
 
     The example number's trailing digits are redrawn and the result kept only if valid, so no
     drama-range (UK 07700 900xxx) or otherwise merely "possible" number gets in.
     """
     example = phonenumbers.example_number_for_type(country, kind)
+    if example is None:
+        raise ValueError(f"phonenumbers has no example number for {country}")
     national = str(example.national_number)
     keep = len(national) - 4
     found: dict[str, None] = {}

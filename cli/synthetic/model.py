@@ -25,6 +25,7 @@ class MalformedDate:
 
 
 DateValue = date | MalformedDate
+CENT = Decimal("0.01")  # money is rounded to cents everywhere
 Fault = tuple[str, str]
 
 

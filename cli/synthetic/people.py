@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from cli.synthetic import identifiers
+from cli.synthetic import identifiers, streams
 from cli.synthetic.locales import LocalePack, PostalAddress
 from cli.synthetic.model import EmergencyContact, Patient, Practice, RelatedPerson
 from cli.synthetic.naming import IdScheme
@@ -32,6 +32,9 @@ _REFERRALS = [
     "other",
 ]
 _TITLES = {"female": ["Mrs", "Ms", "Miss"], "male": ["Mr"]}
+_AGES = {"child": (2, 17), "parent": (30, 58), "partner": (28, 60)}
+_ADULT_KIN = ("spouse", "partner", "parent", "sibling", "friend", "child")
+_CHILD_KIN = ("mother", "father", "grandparent", "sibling")
 _FLAG_COLOURS = ["white", "black", "red", "green", "blue", "yellow"]
 _NATIONALITIES = ["DE", "GB", "NL", "RU", "AZ", "SA", "IQ"]
 
@@ -67,10 +70,13 @@ def households(
     """Households covering patient numbers first_number..last_number, in order."""
     number = first_number
     while number <= last_number:
-        rng = random.Random(seed * 1_000_003 + number * 7 + 1)
-        size = min(rng.choice(_HOUSEHOLD_SIZES), last_number - number + 1)
-        yield _household(seed, spec, pack, practice, ids, number, size, rng)
-        number += size
+        rng = streams.stream(seed, number, streams.HOUSEHOLD)
+        family_size = rng.choice(_HOUSEHOLD_SIZES)
+        # The export may end mid-family; members already written never depend on that cut, so
+        # a later drop with more patients continues the family unchanged.
+        members = min(family_size, last_number - number + 1)
+        yield _household(seed, spec, pack, practice, ids, number, (members, family_size), rng)
+        number += members
 
 
 def _household(
@@ -80,9 +86,10 @@ def _household(
     practice: Practice,
     ids: IdScheme,
     first: int,
-    size: int,
+    sizes: tuple[int, int],
     rng: random.Random,
 ) -> Household:
+    members, size = sizes
     family = rng.choice(pack.family_names)
     address = rng.choice(pack.addresses)
     home_phone = rng.choice(pack.landlines)
@@ -91,14 +98,13 @@ def _household(
     household_id = ids("household", first) if size > 1 else None
     patients: list[Patient] = []
     related: list[RelatedPerson] = []
-    for offset in range(size):
+    for offset in range(members):
         number = first + offset
-        prng = random.Random(seed * 1_000_003 + number * 7 + 2)
-        role = (
-            "head"
-            if offset == 0
-            else ("partner" if offset == 1 and prng.random() < 0.5 else "child")
-        )
+        prng = streams.stream(seed, number, streams.PATIENT)
+        if offset == 0:
+            role = "parent" if size > 1 else "single"
+        else:
+            role = "partner" if offset == 1 and prng.random() < 0.5 else "child"
         patient = _patient(prng, spec, pack, practice, ids, number, role, family, address)
         patient.home_phone = home_phone
         patient.location_id = location.id
@@ -109,7 +115,8 @@ def _household(
             head = patients[0]
             related.append(_guarantor_row(ids, number, patient, head))
         if prng.random() < 0.55 or role == "child":
-            related.append(_emergency_row(prng, pack, ids, number, patient, seq=2))
+            kin = _CHILD_KIN if role == "child" else _ADULT_KIN
+            related.append(_emergency_row(prng, pack, ids, number, patient, kin))
         patients.append(patient)
     return Household(patients, related)
 
@@ -127,7 +134,9 @@ def _patient(
 ) -> Patient:
     sex = "female" if rng.random() < 0.52 else "male"
     given = rng.choice(pack.female_names if sex == "female" else pack.male_names)
-    age = rng.randint(2, 17) if role == "child" else rng.randint(19, 88)
+    # Parents and partners are of an age to have the household's children; singles any adult.
+    youngest, oldest = _AGES.get(role, (19, 88))
+    age = rng.randint(youngest, oldest)
     dob = spec.as_of - timedelta(days=age * 365 + rng.randrange(365))
     if role == "partner" and rng.random() < 0.3:
         family = rng.choice(pack.family_names)
@@ -221,15 +230,20 @@ def _guarantor_row(ids: IdScheme, number: int, child: Patient, head: Patient) ->
 
 
 def _emergency_row(
-    rng: random.Random, pack: LocalePack, ids: IdScheme, number: int, patient: Patient, seq: int
+    rng: random.Random,
+    pack: LocalePack,
+    ids: IdScheme,
+    number: int,
+    patient: Patient,
+    kin: tuple[str, ...],
 ) -> RelatedPerson:
-    relationship = rng.choice(("spouse", "partner", "parent", "sibling", "friend", "child"))
+    relationship = rng.choice(kin)
     given = rng.choice(pack.female_names + pack.male_names)
     family = patient.family if relationship != "friend" else rng.choice(pack.family_names)
     phone = rng.choice(pack.mobiles)
     patient.emergency = EmergencyContact(given, family, phone, relationship)
     return RelatedPerson(
-        id=ids("related_person", number, seq),
+        id=ids("related_person", number, 2),
         patient_id=patient.id,
         role="emergency_contact",
         relationship=relationship,

@@ -43,7 +43,7 @@ def iter_rows(export: Path, file_name: str) -> Iterator[dict[str, Any]]:
 def _xlsx_rows(path: Path, header_row: int, totals_row: bool) -> Iterator[dict[str, Any]]:
     book = load_workbook(path, read_only=True)
     try:
-        rows = book.active.iter_rows(min_row=header_row, values_only=True)  # type: ignore[union-attr]
+        rows = book.active.iter_rows(min_row=header_row, values_only=True)
         header = [str(name) for name in next(rows)]
         pending: dict[str, Any] | None = None
         for values in rows:

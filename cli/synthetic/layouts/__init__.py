@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 
+from cli.synthetic.errors import OptionError
 from cli.synthetic.layouts.base import Layout
 from cli.synthetic.locales import Country
 
@@ -24,10 +25,10 @@ COUNTRIES: dict[str, tuple[Country, ...]] = {
 def make_layout(source: str, country: Country | None = None) -> Layout:
     """The layout of a source (`aerona` also takes country `IE`)."""
     if source not in SOURCES:
-        raise ValueError(f"unknown source {source!r}; choose from {', '.join(SOURCES)}")
+        raise OptionError(f"unknown source {source!r}; choose from {', '.join(SOURCES)}")
     allowed = COUNTRIES[source]
     if country is not None and country not in allowed:
-        raise ValueError(f"{source} exports are {'/'.join(allowed)}, not {country}")
+        raise OptionError(f"{source} exports are {'/'.join(allowed)}, not {country}")
     module_name, class_name = SOURCES[source]
     layout_class = getattr(importlib.import_module(module_name), class_name)
     if source == "aerona":

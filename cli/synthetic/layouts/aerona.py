@@ -12,7 +12,7 @@ from cli.synthetic.layouts.base import Layout, Row, day_first, hhmm, palmer, pla
 from cli.synthetic.locales import Country
 from cli.synthetic.model import Bundle, Code, Practice
 from cli.synthetic.naming import IdScheme, numeric_ids
-from cli.synthetic.people import PeopleSpec
+from cli.synthetic.people import NationalId, PeopleSpec
 from cli.synthetic.sinks import FileSpec
 
 D = Decimal
@@ -36,88 +36,36 @@ _CODES = [  # code, description, category, fee, band, UDA, surfaces, tooth
     Code("IMP", "Implant (private)", "prosthetic", D("2400.00")),
     Code("PCF", "Composite filling (private)", "restorative", D("145.00"), surfaces=True),
 ]
-_ROLES = {
-    "dentist": "Dentist",
-    "hygienist": "Hygienist",
-    "therapist": "Therapist",
-    "nurse": "Dental Nurse",
-    "receptionist": "Receptionist",
-    "manager": "Practice Manager",
-}
-_TYPES = {
-    "exam": "Examination",
-    "new_patient": "New Patient Exam",
-    "hygiene": "Hygiene",
-    "treatment": "Treatment",
-    "emergency": "Emergency",
-    "review": "Review",
-    "consultation": "Consultation",
-}
-_REFERRALS = {
-    "search": "Google",
-    "website": "Website",
-    "word_of_mouth": "Word of Mouth",
-    "social": "Facebook",
-    "existing_patient": "Existing Patient",
-    "walk_in": "NHS 111",
-    "other": "Other",
-}
+_ROLES = {"dentist": "Dentist", "hygienist": "Hygienist", "therapist": "Therapist",
+          "nurse": "Dental Nurse", "receptionist": "Receptionist",
+          "manager": "Practice Manager"}  # fmt: skip
+_TYPES = {"exam": "Examination", "new_patient": "New Patient Exam", "hygiene": "Hygiene",
+          "treatment": "Treatment", "emergency": "Emergency", "review": "Review",
+          "consultation": "Consultation"}  # fmt: skip
+_REFERRALS = {"search": "Google", "website": "Website", "word_of_mouth": "Word of Mouth",
+              "social": "Facebook", "existing_patient": "Existing Patient", "walk_in": "NHS 111",
+              "other": "Other"}  # fmt: skip
 _CATEGORY = {"nhs": "NHS", "private": "Private", "plan": "Denplan", "mixed": "Mixed"}
 _INSURERS = ("Bupa Dental Care", "Simplyhealth", "AXA Health")
-_RELATIONSHIPS = {
-    "mother": "Mother",
-    "father": "Father",
-    "spouse": "Spouse",
-    "partner": "Partner",
-    "parent": "Mother",
-    "sibling": "Sibling",
-    "friend": "Friend",
-    "child": "Son",
-}
+_RELATIONSHIPS = {"mother": "Mother", "father": "Father", "spouse": "Spouse", "partner": "Partner",
+                  "parent": "Mother", "sibling": "Sibling", "friend": "Friend",
+                  "grandparent": "Grandparent", "child": "Son"}  # fmt: skip
 _CONTACT_TYPES = {"guarantor": "Guarantor", "emergency_contact": "Emergency Contact"}
-_PLAN_STATUS = {
-    "presented": "Proposed",
-    "accepted": "Accepted",
-    "in_progress": "In Progress",
-    "completed": "Completed",
-    "declined": "Declined",
-}
-_INVOICE_STATUS = {
-    "paid": "Paid",
-    "part_paid": "Part Paid",
-    "issued": "Outstanding",
-    "overdue": "Overdue",
-    "void": "Void",
-    "written_off": "Written Off",
-}
-_METHODS = {
-    "cash": "Cash",
-    "card": "Card",
-    "cheque": "Cheque",
-    "bank_transfer": "BACS",
-    "direct_debit": "Direct Debit",
-    "finance": "Finance",
-    "online": "Stripe",
-    "plan": "Denplan",
-    "gocardless": "GoCardless",
-}
-_NOTE_TYPES = {
-    "clinical": "Clinical",
-    "medical_history": "Medical History",
-    "treatment": "Treatment Note",
-    "correspondence": "Correspondence",
-    "lab": "Lab",
-}
-_DOC_CATEGORIES = {
-    "radiograph": "Radiograph",
-    "photo": "Photo",
-    "consent_form": "Consent Form",
-    "medical_history_form": "Medical History Form",
-    "referral_letter": "Referral Letter",
-    "correspondence": "Correspondence",
-    "treatment_plan": "Treatment Plan",
-    "insurance_card": "Insurance Card",
-}
+_PLAN_STATUS = {"presented": "Proposed", "accepted": "Accepted", "in_progress": "In Progress",
+                "completed": "Completed", "declined": "Declined"}  # fmt: skip
+_INVOICE_STATUS = {"paid": "Paid", "part_paid": "Part Paid", "issued": "Outstanding",
+                   "overdue": "Overdue", "void": "Void", "written_off": "Written Off"}  # fmt: skip
+_METHODS = {"cash": "Cash", "card": "Card", "cheque": "Cheque", "bank_transfer": "BACS",
+            "direct_debit": "Direct Debit", "finance": "Finance", "online": "Stripe",
+            "plan": "Denplan", "gocardless": "GoCardless"}  # fmt: skip
+_NOTE_TYPES = {"clinical": "Clinical", "medical_history": "Medical History",
+               "treatment": "Treatment Note", "correspondence": "Correspondence",
+               "lab": "Lab"}  # fmt: skip
+_DOC_CATEGORIES = {"radiograph": "Radiograph", "photo": "Photo", "consent_form": "Consent Form",
+                   "medical_history_form": "Medical History Form",
+                   "referral_letter": "Referral Letter", "correspondence": "Correspondence",
+                   "treatment_plan": "Treatment Plan",
+                   "insurance_card": "Insurance Card"}  # fmt: skip
 _PROCEDURE_STATUS = {"planned": "Planned", "completed": "Completed", "declined": "Declined"}
 
 
@@ -230,7 +178,7 @@ class AeronaLayout(Layout):
 
     source = "aerona"
     language = "en"
-    files = _FILES
+    files: tuple[FileSpec, ...] = _FILES
 
     def __init__(self, country: Country = "GB") -> None:
         self.country = country
@@ -288,7 +236,7 @@ class AeronaLayout(Layout):
     def fault_targets(self) -> FaultTargets:
         """Every Aerona CSV except the cp1252 fee list holds any Unicode."""
         text = (("notes", "text"), ("appointments", "notes"), ("patient", "medical_alert"))
-        identifier = "nhs" if self.country == "GB" else "none"
+        identifier: NationalId = "nhs" if self.country == "GB" else "none"
         return FaultTargets(text=text, unicode_text=text, identifier=identifier)
 
     def document_path(self, patient_id: str, document_id: str, extension: str) -> str:
@@ -301,57 +249,19 @@ class AeronaLayout(Layout):
         country = "Ireland" if self.country == "IE" else "United Kingdom"
         for loc in practice.locations:
             a = loc.address
-            yield (
-                "Practices.csv",
-                (
-                    loc.id,
-                    loc.name,
-                    org.id,
-                    org.name,
-                    a.line1,
-                    a.line2,
-                    a.city,
-                    a.region,
-                    a.postcode,
-                    country,
-                    loc.phone,
-                    loc.email,
-                    str(loc.chairs),
-                ),
-                loc,
-            )
+            row: tuple[object, ...]
+            row = (loc.id, loc.name, org.id, org.name, a.line1, a.line2, a.city, a.region,
+                   a.postcode, country, loc.phone, loc.email, str(loc.chairs))  # fmt: skip
+            yield "Practices.csv", row, loc
         for s in practice.staff:
-            yield (
-                "Clinicians.csv",
-                (
-                    s.id,
-                    s.title,
-                    s.given,
-                    s.family,
-                    _ROLES[s.role],
-                    s.identifier or "",
-                    s.email,
-                    s.mobile,
-                    ";".join(s.location_ids),
-                    yes_no(s.active),
-                    _date(s.start_date),
-                ),
-                s,
-            )
+            row = (s.id, s.title, s.given, s.family, _ROLES[s.role], s.identifier or "", s.email,
+                   s.mobile, ";".join(s.location_ids), yes_no(s.active),
+                   _date(s.start_date))  # fmt: skip
+            yield "Clinicians.csv", row, s
         for c in self.codes():
-            yield (
-                "TreatmentCodes.csv",
-                (
-                    c.code,
-                    c.description,
-                    c.category.title(),
-                    c.band or "",
-                    plain_money(c.fee),
-                    c.uda or "",
-                    "Yes",
-                ),
-                c,
-            )
+            row = (c.code, c.description, c.category.title(), c.band or "", plain_money(c.fee),
+                   c.uda or "", "Yes")  # fmt: skip
+            yield "TreatmentCodes.csv", row, c
 
     def bundle_rows(self, bundle: Bundle, practice: Practice) -> Iterator[Row]:
         """All rows of one patient, patient first."""
@@ -359,203 +269,72 @@ class AeronaLayout(Layout):
         a = p.address
         nhs = p.national_id or ""
         nhs_display = f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}" if len(nhs) == 10 else nhs
-        insured = p.payment_category in ("private", "plan") and p.number % 3 == 0
-        insurer = (
-            "Denplan"
-            if p.payment_category == "plan"
-            else (_INSURERS[p.number % 3] if insured else "")
-        )
+        insured = p.payment_category == "private" and p.number % 3 == 0
+        insurer = "Denplan" if p.payment_category == "plan" else (
+            _INSURERS[p.number % 3] if insured else "")  # fmt: skip
         preferred = "SMS" if p.sms_opt_in else ("Email" if p.email else "Letter")
-        yield (
-            "Patients.csv",
-            (
-                p.id,
-                p.title,
-                p.given,
-                p.middle,
-                p.family,
-                p.preferred,
-                _date(p.dob),
-                p.sex.title(),
-                nhs_display,
-                a.line1,
-                a.line2,
-                a.city,
-                a.region,
-                a.postcode,
-                "Ireland" if self.country == "IE" else "United Kingdom",
-                p.home_phone,
-                p.mobile,
-                p.work_phone,
-                p.email or "",
-                preferred,
-                yes_no(p.marketing_opt_in),
-                p.location_id,
-                p.practitioner_id,
-                _CATEGORY.get(p.payment_category, "Private"),
-                insurer,
-                f"DP{p.number:08d}" if insurer else "",
-                _REFERRALS[p.referral_source],
-                ";".join(p.allergies),
-                ";".join(p.conditions),
-                p.medical_alert,
-                _date(p.registered),
-                _date(p.last_visit),
-                p.status.title(),
-            ),
-            p,
-        )
+        country = "Ireland" if self.country == "IE" else "United Kingdom"
+        row: tuple[object, ...]
+        row = (
+            p.id, p.title, p.given, p.middle, p.family, p.preferred, _date(p.dob), p.sex.title(),
+            nhs_display, a.line1, a.line2, a.city, a.region, a.postcode, country, p.home_phone,
+            p.mobile, p.work_phone, p.email or "", preferred, yes_no(p.marketing_opt_in),
+            p.location_id, p.practitioner_id, _CATEGORY.get(p.payment_category, "Private"),
+            insurer, f"DP{p.number:08d}" if insurer else "", _REFERRALS[p.referral_source],
+            ";".join(p.allergies), ";".join(p.conditions), p.medical_alert, _date(p.registered),
+            _date(p.last_visit), p.status.title(),
+        )  # fmt: skip
+        yield "Patients.csv", row, p
         for r in bundle.related:
-            yield (
-                "PatientContacts.csv",
-                (
-                    r.id,
-                    r.patient_id,
-                    _CONTACT_TYPES.get(r.role, "Next of Kin"),
-                    _RELATIONSHIPS.get(r.relationship, "Other"),
-                    r.linked_patient_id or "",
-                    r.title,
-                    r.given,
-                    r.family,
-                    r.phone,
-                    r.email or "",
-                    r.address.line1,
-                    r.address.city,
-                    r.address.postcode,
-                    yes_no(r.primary),
-                ),
-                r,
-            )
+            row = (r.id, r.patient_id, _CONTACT_TYPES.get(r.role, "Next of Kin"),
+                   _RELATIONSHIPS.get(r.relationship, "Other"), r.linked_patient_id or "",
+                   r.title, r.given, r.family, r.phone, r.email or "", r.address.line1,
+                   r.address.city, r.address.postcode, yes_no(r.primary))  # fmt: skip
+            yield "PatientContacts.csv", row, r
         yield from self._history_rows(bundle)
 
     def _history_rows(self, bundle: Bundle) -> Iterator[Row]:
         for ap in bundle.appointments:
-            yield (
-                "Appointments.csv",
-                (
-                    ap.id,
-                    ap.patient_id,
-                    ap.location_id,
-                    ap.practitioner_id,
-                    f"Surgery {ap.chair}",
-                    _TYPES[ap.type],
-                    _date(ap.start),
-                    hhmm(ap.start),
-                    str(ap.duration),
-                    _status(ap.status, ap.variant),
-                    ap.cancel_reason,
-                    yes_no(ap.type == "emergency"),
-                    ap.notes,
-                    _stamp(ap.booked_at),
-                ),
-                ap,
-            )
+            row: tuple[object, ...]
+            row = (ap.id, ap.patient_id, ap.location_id, ap.practitioner_id,
+                   f"Surgery {ap.chair}", _TYPES[ap.type], _date(ap.start), hhmm(ap.start),
+                   str(ap.duration), _status(ap.status, ap.variant), ap.cancel_reason,
+                   yes_no(ap.type == "emergency"), ap.notes, _stamp(ap.booked_at))  # fmt: skip
+            yield "Appointments.csv", row, ap
         for pl in bundle.plans:
-            yield (
-                "TreatmentPlans.csv",
-                (
-                    pl.id,
-                    pl.patient_id,
-                    pl.practitioner_id,
-                    pl.name,
-                    "NHS" if pl.nhs else "Private",
-                    pl.band or "",
-                    _PLAN_STATUS[pl.status],
-                    _date(pl.created),
-                    _date(pl.accepted),
-                    _date(pl.completed),
-                    plain_money(pl.total),
-                    plain_money(pl.patient_charge),
-                    pl.notes,
-                ),
-                pl,
-            )
+            row = (pl.id, pl.patient_id, pl.practitioner_id, pl.name,
+                   "NHS" if pl.nhs else "Private", pl.band or "", _PLAN_STATUS[pl.status],
+                   _date(pl.created), _date(pl.accepted), _date(pl.completed),
+                   plain_money(pl.total), plain_money(pl.patient_charge), pl.notes)  # fmt: skip
+            yield "TreatmentPlans.csv", row, pl
         for pr in bundle.procedures:
-            yield (
-                "Treatments.csv",
-                (
-                    pr.id,
-                    pr.plan_id or "",
-                    pr.patient_id,
-                    pr.appointment_id or "",
-                    pr.practitioner_id,
-                    pr.code.code,
-                    pr.code.description,
-                    palmer(pr.tooth_fdi),
-                    pr.surfaces,
-                    pr.code.band or "",
-                    _PROCEDURE_STATUS[pr.status],
-                    _date(pr.planned),
-                    _date(pr.completed),
-                    plain_money(pr.fee),
-                    _invoice_no(pr.invoice_id),
-                ),
-                pr,
-            )
+            row = (pr.id, pr.plan_id or "", pr.patient_id, pr.appointment_id or "",
+                   pr.practitioner_id, pr.code.code, pr.code.description, palmer(pr.tooth_fdi),
+                   pr.surfaces, pr.code.band or "", _PROCEDURE_STATUS[pr.status],
+                   _date(pr.planned), _date(pr.completed), plain_money(pr.fee),
+                   _invoice_no(pr.invoice_id))  # fmt: skip
+            yield "Treatments.csv", row, pr
         for iv in bundle.invoices:
-            yield (
-                "Invoices.csv",
-                (
-                    _invoice_no(iv.id),
-                    iv.patient_id,
-                    iv.bill_to_related_id or "",
-                    iv.location_id,
-                    iv.practitioner_id,
-                    _date(iv.issued),
-                    _date(iv.due),
-                    iv.description,
-                    plain_money(iv.amount),
-                    plain_money(iv.paid),
-                    plain_money(iv.amount - iv.paid),
-                    _INVOICE_STATUS[iv.status],
-                    self._currency,
-                ),
-                iv,
-            )
+            row = (_invoice_no(iv.id), iv.patient_id, iv.bill_to_related_id or "",
+                   iv.location_id, iv.practitioner_id, _date(iv.issued), _date(iv.due),
+                   iv.description, plain_money(iv.amount), plain_money(iv.paid),
+                   plain_money(iv.amount - iv.paid), _INVOICE_STATUS[iv.status],
+                   self._currency)  # fmt: skip
+            yield "Invoices.csv", row, iv
         for pm in bundle.payments:
-            yield (
-                "Payments.csv",
-                (
-                    pm.id,
-                    pm.patient_id,
-                    _invoice_no(pm.invoice_id),
-                    _date(pm.received),
-                    plain_money(pm.amount),
-                    _METHODS.get(pm.method, "Card"),
-                    pm.reference,
-                ),
-                pm,
-            )
+            row = (pm.id, pm.patient_id, _invoice_no(pm.invoice_id), _date(pm.received),
+                   plain_money(pm.amount), _METHODS.get(pm.method, "Card"),
+                   pm.reference)  # fmt: skip
+            yield "Payments.csv", row, pm
         for nt in bundle.notes:
-            yield (
-                "ClinicalNotes.csv",
-                (
-                    nt.id,
-                    nt.patient_id,
-                    nt.appointment_id or "",
-                    nt.practitioner_id,
-                    _NOTE_TYPES[nt.note_type],
-                    _stamp(nt.written_at),
-                    nt.text,
-                ),
-                nt,
-            )
+            row = (nt.id, nt.patient_id, nt.appointment_id or "", nt.practitioner_id,
+                   _NOTE_TYPES[nt.note_type], _stamp(nt.written_at), nt.text)  # fmt: skip
+            yield "ClinicalNotes.csv", row, nt
         for dc in bundle.documents:
-            yield (
-                "Documents.csv",
-                (
-                    dc.id,
-                    dc.patient_id,
-                    _DOC_CATEGORIES[dc.category],
-                    dc.title,
-                    self.document_path(dc.patient_id, dc.id, dc.extension),
-                    _mime(dc.extension),
-                    str(dc.size),
-                    _stamp(dc.uploaded_at),
-                    dc.uploaded_by,
-                ),
-                dc,
-            )
+            row = (dc.id, dc.patient_id, _DOC_CATEGORIES[dc.category], dc.title,
+                   self.document_path(dc.patient_id, dc.id, dc.extension), _mime(dc.extension),
+                   str(dc.size), _stamp(dc.uploaded_at), dc.uploaded_by)  # fmt: skip
+            yield "Documents.csv", row, dc
 
 
 def _status(status: str, variant: int) -> str:

@@ -18,7 +18,7 @@ from cli.synthetic.sinks import Cell, FileSpec
 from cli.synthetic.vocab import Language
 
 # (file name, cells in column order, the neutral record the row came from, for its faults)
-Row = tuple[str, Sequence[Cell], Any]
+Row = tuple[str, Sequence[Any], Any]
 
 
 class Layout(ABC):

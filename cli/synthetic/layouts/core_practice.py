@@ -46,85 +46,35 @@ _CODES = [  # ADA Australian Schedule item numbers (three digits, text); our own
     Code("711", "Complete maxillary denture", "prosthetic", D("1900.00"), tooth=False),
     Code("915", "Palliative care", "urgent", D("120.00")),
 ]
-_CATEGORY = {
-    "diagnostic": "Diagnostic",
-    "preventive": "Preventive",
-    "periodontal": "Periodontics",
-    "surgical": "Oral Surgery",
-    "endodontic": "Endodontics",
-    "restorative": "Restorative",
-    "prosthetic": "Prosthodontics",
-    "urgent": "General",
-}
-_ROLES = {
-    "dentist": "Dentist",
-    "hygienist": "Hygienist",
-    "therapist": "Oral Health Therapist",
-    "nurse": "Dental Assistant",
-    "receptionist": "Receptionist",
-    "manager": "Practice Manager",
-}
-_TYPES = {
-    "exam": "Check-up & Clean",
-    "new_patient": "Consultation",
-    "hygiene": "Check-up & Clean",
-    "treatment": "Restorative",
-    "emergency": "Emergency",
-    "review": "Consultation",
-    "consultation": "Consultation",
-}
-_STATUS = {
-    "booked": "Booked",
-    "confirmed": "Confirmed",
-    "arrived": "Arrived",
-    "completed": "Completed",
-    "cancelled_patient": "Cancelled",
-    "cancelled_practice": "Cancelled",
-    "cancelled_late": "Short Notice Cancellation",
-    "no_show": "Failed To Attend",
-    "rescheduled": "Cancelled",
-}
-_RELATIONSHIPS = {
-    "mother": "Mother",
-    "father": "Father",
-    "parent": "Parent",
-    "spouse": "Spouse",
-    "partner": "Partner",
-    "sibling": "Sibling",
-    "friend": "Friend",
-}
-_PLAN_STATUS = {
-    "presented": "Proposed",
-    "accepted": "Accepted",
-    "in_progress": "In Progress",
-    "completed": "Completed",
-    "declined": "Declined",
-}
+_CATEGORY = {"diagnostic": "Diagnostic", "preventive": "Preventive", "periodontal": "Periodontics",
+             "surgical": "Oral Surgery", "endodontic": "Endodontics", "restorative": "Restorative",
+             "prosthetic": "Prosthodontics", "urgent": "General"}  # fmt: skip
+_ROLES = {"dentist": "Dentist", "hygienist": "Hygienist", "therapist": "Oral Health Therapist",
+          "nurse": "Dental Assistant", "receptionist": "Receptionist",
+          "manager": "Practice Manager"}  # fmt: skip
+_TYPES = {"exam": "Check-up & Clean", "new_patient": "Consultation", "hygiene": "Check-up & Clean",
+          "treatment": "Restorative", "emergency": "Emergency", "review": "Consultation",
+          "consultation": "Consultation"}  # fmt: skip
+_STATUS = {"booked": "Booked", "confirmed": "Confirmed", "arrived": "Arrived",
+           "completed": "Completed", "cancelled_patient": "Cancelled",
+           "cancelled_practice": "Cancelled", "cancelled_late": "Short Notice Cancellation",
+           "no_show": "Failed To Attend", "rescheduled": "Cancelled"}  # fmt: skip
+_RELATIONSHIPS = {"mother": "Mother", "father": "Father", "parent": "Parent", "spouse": "Spouse",
+                  "partner": "Partner", "sibling": "Sibling", "friend": "Friend"}  # fmt: skip
+_PLAN_STATUS = {"presented": "Proposed", "accepted": "Accepted", "in_progress": "In Progress",
+                "completed": "Completed", "declined": "Declined"}  # fmt: skip
 _PROCEDURE_STATUS = {"planned": "Planned", "completed": "Completed", "declined": "Declined"}
-_INVOICE_STATUS = {
-    "paid": "Paid",
-    "part_paid": "Part Paid",
-    "issued": "Unpaid",
-    "overdue": "Unpaid",
-    "void": "Cancelled",
-    "written_off": "Written Off",
-}
+_INVOICE_STATUS = {"paid": "Paid", "part_paid": "Part Paid", "issued": "Unpaid",
+                   "overdue": "Unpaid", "void": "Cancelled",
+                   "written_off": "Written Off"}  # fmt: skip
 _METHOD_COLUMNS = ("cash", "eftpos", "hicaps", "medicare", "direct")
 _METHODS = {"cash": "cash", "card": "eftpos", "insurance": "hicaps", "medicare": "medicare"}
-_NOTE_TYPES = {
-    "clinical": "Clinical Note",
-    "treatment": "Treatment Note",
-    "medical_history": "Medical History",
-    "correspondence": "Phone Call",
-    "lab": "Lab",
-}
-_DOC_CATEGORIES = {
-    "radiograph": "X-Ray",
-    "photo": "Photo",
-    "consent_form": "Consent Form",
-    "referral_letter": "Referral Letter",
-    "correspondence": "Correspondence",
-}
+_NOTE_TYPES = {"clinical": "Clinical Note", "treatment": "Treatment Note",
+               "medical_history": "Medical History", "correspondence": "Phone Call",
+               "lab": "Lab"}  # fmt: skip
+_DOC_CATEGORIES = {"radiograph": "X-Ray", "photo": "Photo", "consent_form": "Consent Form",
+                   "referral_letter": "Referral Letter",
+                   "correspondence": "Correspondence"}  # fmt: skip
 _GENDER = {"female": "Female", "male": "Male"}
 
 
@@ -264,7 +214,7 @@ class CorePracticeLayout(Layout):
     source = "core_practice"
     country = "AU"
     language = "en"
-    files = _FILES
+    files: tuple[FileSpec, ...] = _FILES
 
     @property
     def ids(self) -> IdScheme:
@@ -313,6 +263,7 @@ class CorePracticeLayout(Layout):
         org = practice.organization
         for loc in practice.locations:
             a = loc.address
+            row: tuple[object, ...]
             row = (loc.id, loc.name, org.name, org.tax_id, loc.parent_id, a.line1, a.city,
                    a.region, a.postcode, loc.phone, loc.email, loc.chairs)  # fmt: skip
             yield "LocationListReport.xlsx", row, loc
@@ -331,6 +282,7 @@ class CorePracticeLayout(Layout):
         a = p.address
         e = p.emergency
         expiry = p.national_id_expiry
+        row: tuple[object, ...]
         row = (
             p.id, _name(p.family, p.given), p.title, p.preferred, excel_date(p.dob),
             _GENDER[p.sex], p.national_id, p.national_id_irn,
@@ -357,6 +309,7 @@ class CorePracticeLayout(Layout):
         patient_name = _name(p.family, p.given)
         for ap in bundle.appointments:
             provider = staff[ap.practitioner_id]
+            row: tuple[object, ...]
             row = (ap.id, ap.patient_id, patient_name if ap.patient_id == p.id else None,
                    ap.location_id, ap.practitioner_id, _name(provider.family, provider.given),
                    f"Chair {ap.chair}", _TYPES[ap.type], ap.start,
@@ -383,6 +336,7 @@ class CorePracticeLayout(Layout):
     ) -> Iterator[Row]:
         for iv in bundle.invoices:
             provider = staff[iv.practitioner_id]
+            row: tuple[object, ...]
             row = (iv.id, iv.issued, iv.patient_id, patient_name, iv.bill_to_patient_id,
                    _name(provider.family, provider.given), iv.location_id, iv.description,
                    iv.amount, iv.tax, iv.paid, iv.amount - iv.paid,

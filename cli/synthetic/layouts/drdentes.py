@@ -33,116 +33,40 @@ _CODES = [  # TDB Rehber Tarife style section-item codes; fees excl. KDV, practi
     Code("8-1", "İmplant Uygulaması", "prosthetic", D("32000.00")),
     Code("9-1", "Acil Müdahale", "urgent", D("2000.00")),
 ]
-_CATEGORY = {
-    "diagnostic": "Muayene ve Teşhis",
-    "restorative": "Tedavi ve Endodonti",
-    "endodontic": "Tedavi ve Endodonti",
-    "preventive": "Pedodonti",
-    "prosthetic": "Protez",
-    "surgical": "Cerrahi",
-    "periodontal": "Periodontoloji",
-    "orthodontic": "Ortodonti",
-    "urgent": "Cerrahi",
-}
-_ROLES = {
-    "dentist": "Diş Hekimi",
-    "hygienist": "Diş Hekimi",
-    "therapist": "Diş Hekimi",
-    "nurse": "Asistan",
-    "receptionist": "Sekreter",
-    "manager": "Yönetici",
-}
-_STATUS = {
-    "booked": "Bekliyor",
-    "confirmed": "Onaylandı",
-    "arrived": "Geldi",
-    "completed": "Geldi",
-    "no_show": "Gelmedi",
-    "cancelled_patient": "İptal",
-    "cancelled_late": "İptal",
-    "cancelled_practice": "Klinik İptali",
-    "rescheduled": "Ertelendi",
-}
-_TYPES = {
-    "exam": "Muayene",
-    "new_patient": "Muayene",
-    "hygiene": "Diş Taşı Temizliği",
-    "treatment": "Dolgu",
-    "emergency": "Acil",
-    "review": "Kontrol",
-    "consultation": "Muayene",
-}
-_RELATIONSHIPS = {
-    "mother": "Annesi",
-    "father": "Babası",
-    "parent": "Annesi",
-    "spouse": "Eşi",
-    "partner": "Eşi",
-    "sibling": "Kardeşi",
-    "child": "Çocuğu",
-}
-_FLAGS = {
-    "white": "Beyaz",
-    "black": "Siyah",
-    "red": "Kırmızı",
-    "green": "Yeşil",
-    "blue": "Mavi",
-    "yellow": "Sarı",
-}
-_REFERRALS = {
-    "search": "Google",
-    "website": "İnternet",
-    "word_of_mouth": "Tavsiye",
-    "social": "Instagram",
-    "existing_patient": "Tavsiye",
-    "walk_in": "Tabela",
-    "other": "Diğer",
-}
-_PLAN_STATUS = {
-    "presented": "Sunuldu",
-    "accepted": "Onaylandı",
-    "in_progress": "Devam Ediyor",
-    "completed": "Tamamlandı",
-    "declined": "Reddedildi",
-}
+_CATEGORY = {"diagnostic": "Muayene ve Teşhis", "restorative": "Tedavi ve Endodonti",
+             "endodontic": "Tedavi ve Endodonti", "preventive": "Pedodonti", "prosthetic": "Protez",
+             "surgical": "Cerrahi", "periodontal": "Periodontoloji", "orthodontic": "Ortodonti",
+             "urgent": "Cerrahi"}  # fmt: skip
+_ROLES = {"dentist": "Diş Hekimi", "hygienist": "Diş Hekimi", "therapist": "Diş Hekimi",
+          "nurse": "Asistan", "receptionist": "Sekreter", "manager": "Yönetici"}  # fmt: skip
+_STATUS = {"booked": "Bekliyor", "confirmed": "Onaylandı", "arrived": "Geldi", "completed": "Geldi",
+           "no_show": "Gelmedi", "cancelled_patient": "İptal", "cancelled_late": "İptal",
+           "cancelled_practice": "Klinik İptali", "rescheduled": "Ertelendi"}  # fmt: skip
+_TYPES = {"exam": "Muayene", "new_patient": "Muayene", "hygiene": "Diş Taşı Temizliği",
+          "treatment": "Dolgu", "emergency": "Acil", "review": "Kontrol",
+          "consultation": "Muayene"}  # fmt: skip
+_RELATIONSHIPS = {"mother": "Annesi", "father": "Babası", "parent": "Annesi", "spouse": "Eşi",
+                  "partner": "Eşi", "sibling": "Kardeşi", "child": "Çocuğu"}  # fmt: skip
+_FLAGS = {"white": "Beyaz", "black": "Siyah", "red": "Kırmızı", "green": "Yeşil", "blue": "Mavi",
+          "yellow": "Sarı"}  # fmt: skip
+_REFERRALS = {"search": "Google", "website": "İnternet", "word_of_mouth": "Tavsiye",
+              "social": "Instagram", "existing_patient": "Tavsiye", "walk_in": "Tabela",
+              "other": "Diğer"}  # fmt: skip
+_PLAN_STATUS = {"presented": "Sunuldu", "accepted": "Onaylandı", "in_progress": "Devam Ediyor",
+                "completed": "Tamamlandı", "declined": "Reddedildi"}  # fmt: skip
 _PROCEDURE_STATUS = {"planned": "Planlandı", "completed": "Tamamlandı", "declined": "Reddedildi"}
-_INVOICE_STATUS = {
-    "paid": "Ödendi",
-    "part_paid": "Kısmen Ödendi",
-    "issued": "Ödenmedi",
-    "overdue": "Ödenmedi",
-    "void": "İptal",
-    "written_off": "İptal",
-}
-_METHODS = {
-    "cash": "Nakit",
-    "card": "Kredi Kartı",
-    "bank_transfer": "Havale/EFT",
-    "cheque": "Çek",
-    "promissory_note": "Senet",
-    "refund": "İade",
-}
-_NOTE_TYPES = {
-    "clinical": "Muayene Notu",
-    "treatment": "Tedavi Notu",
-    "medical_history": "Anamnez",
-    "correspondence": "Genel",
-    "lab": "Genel",
-}
-_DOC_TYPES = {
-    "radiograph": "Röntgen",
-    "photo": "Fotoğraf",
-    "consent_form": "Onam Formu",
-    "medical_history_form": "Anamnez Formu",
-    "referral_letter": "Sevk Yazısı",
-}
+_INVOICE_STATUS = {"paid": "Ödendi", "part_paid": "Kısmen Ödendi", "issued": "Ödenmedi",
+                   "overdue": "Ödenmedi", "void": "İptal", "written_off": "İptal"}  # fmt: skip
+_METHODS = {"cash": "Nakit", "card": "Kredi Kartı", "bank_transfer": "Havale/EFT", "cheque": "Çek",
+            "promissory_note": "Senet", "refund": "İade"}  # fmt: skip
+_NOTE_TYPES = {"clinical": "Muayene Notu", "treatment": "Tedavi Notu", "medical_history": "Anamnez",
+               "correspondence": "Genel", "lab": "Genel"}  # fmt: skip
+_DOC_TYPES = {"radiograph": "Röntgen", "photo": "Fotoğraf", "consent_form": "Onam Formu",
+              "medical_history_form": "Anamnez Formu",
+              "referral_letter": "Sevk Yazısı"}  # fmt: skip
 _RECALLS = {"exam": "6 Aylık Kontrol", "hygiene": "Diş Taşı Temizliği"}
-_RECALL_STATUS = {
-    "due": "Bekliyor",
-    "contacted": "Arandı",
-    "scheduled": "Randevu Verildi",
-    "declined": "İptal",
-}
+_RECALL_STATUS = {"due": "Bekliyor", "contacted": "Arandı", "scheduled": "Randevu Verildi",
+                  "declined": "İptal"}  # fmt: skip
 _COVERAGE_REL = {"self": "Kendisi", "spouse": "Eşi", "child": "Çocuğu", "other": "Diğer"}
 _CUSTOM_FIELDS = (
     ("Tedavi Aşaması", "picklist", ("Başlangıç", "Devam", "Bitti")),
@@ -276,7 +200,7 @@ class DrDentesLayout(Layout):
     source = "drdentes"
     country = "TR"
     language = "tr"
-    files = _FILES
+    files: tuple[FileSpec, ...] = _FILES
 
     @property
     def ids(self) -> IdScheme:
@@ -338,6 +262,7 @@ class DrDentesLayout(Layout):
         for loc in practice.locations:
             a = loc.address
             address = f"{a.line1} {a.line2}".strip()
+            row: tuple[object, ...]
             row = (loc.id, loc.name, org.id, org.name, f"{a.region} Vergi Dairesi", org.tax_id,
                    loc.parent_id or "", address, a.city, a.region, a.postcode, loc.phone,
                    loc.email, str(loc.chairs))  # fmt: skip
@@ -358,6 +283,7 @@ class DrDentesLayout(Layout):
         p = bundle.patient
         a = p.address
         e = p.emergency
+        row: tuple[object, ...]
         row = (
             p.id, p.given, p.family, p.national_id or "", p.passport or "", p.nationality,
             _date(p.dob), "Kadın" if p.sex == "female" else "Erkek", p.mobile, p.home_phone,
@@ -377,6 +303,7 @@ class DrDentesLayout(Layout):
     def _history_rows(self, bundle: Bundle) -> Iterator[Row]:
         p = bundle.patient
         for ap in bundle.appointments:
+            row: tuple[object, ...]
             row = (ap.id, ap.patient_id, ap.practitioner_id, ap.location_id, f"Ünite {ap.chair}",
                    _date(ap.start), hhmm(ap.start), hhmm(ap.start + timedelta(minutes=ap.duration)),
                    str(ap.duration), _TYPES[ap.type], ap.code or "", _STATUS[ap.status],
@@ -416,6 +343,7 @@ class DrDentesLayout(Layout):
 
     def _attachments_rows(self, bundle: Bundle) -> Iterator[Row]:
         for dc in bundle.documents:
+            row: tuple[object, ...]
             row = (dc.id, dc.patient_id, _DOC_TYPES.get(dc.category, "Diğer"), dc.title,
                    self.document_path(dc.patient_id, dc.id, dc.extension), _mime(dc.extension),
                    str(dc.size), _stamp(dc.uploaded_at), dc.uploaded_by)  # fmt: skip

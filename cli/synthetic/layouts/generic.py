@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
-from cli.synthetic.activity import CENT, ActivitySpec
+from cli.synthetic.activity import ActivitySpec
 from cli.synthetic.faults import FaultTargets
 from cli.synthetic.layouts.base import Layout, Row, hhmm, iso_date, plain_money, universal
-from cli.synthetic.model import Bundle, Code, CustomValue, Invoice, Practice
+from cli.synthetic.model import CENT, Bundle, Code, CustomValue, Invoice, Practice
 from cli.synthetic.naming import IdScheme
 from cli.synthetic.people import PeopleSpec
 from cli.synthetic.sinks import FileSpec
@@ -23,7 +23,13 @@ _CODES = [  # CDT-format codes with our own short descriptions (ADA text is copy
     Code("D1110", "Adult prophylaxis", "preventive", D("110.00"), tooth=False),
     Code("D1206", "Fluoride varnish", "preventive", D("40.00"), tooth=False),
     Code("D2140", "Amalgam, one surface", "restorative", D("150.00"), surfaces=True),
-    Code("D2391", "Resin composite, one surface, posterior", "restorative", D("180.00"), True),
+    Code(
+        "D2391",
+        "Resin composite, one surface, posterior",
+        "restorative",
+        D("180.00"),
+        surfaces=True,
+    ),
     Code("D2740", "Porcelain/ceramic crown", "prosthetic", D("1200.00")),
     Code("D3310", "Endodontic therapy, anterior", "endodontic", D("900.00")),
     Code(
@@ -48,8 +54,8 @@ _TYPES = {"exam": "recall_exam", "new_patient": "new_patient", "hygiene": "clean
           "consultation": "consult"}  # fmt: skip
 _STATUS = {"booked": "scheduled", "confirmed": "confirmed", "arrived": "checked-in",
            "completed": "completed", "cancelled_patient": "cancelled",
-           "cancelled_practice": "cancelled", "cancelled_late": "cancelled",
-           "no_show": "no-show", "rescheduled": "cancelled"}  # fmt: skip
+           "cancelled_practice": "cancelled", "cancelled_late": "cancelled", "no_show": "no-show",
+           "rescheduled": "cancelled"}  # fmt: skip
 _INVOICE_STATUS = {"paid": "paid", "part_paid": "partially_paid", "issued": "issued",
                    "overdue": "issued", "void": "void", "written_off": "written_off"}  # fmt: skip
 _METHODS = {"cash": "cash", "card": "card", "cheque": "check", "bank_transfer": "ach",
@@ -167,7 +173,7 @@ class GenericLayout(Layout):
     source = "generic"
     country = "US"
     language = "en"
-    files = _FILES
+    files: tuple[FileSpec, ...] = _FILES
 
     @property
     def ids(self) -> IdScheme:
@@ -211,6 +217,7 @@ class GenericLayout(Layout):
         org = practice.organization
         for loc in practice.locations:
             a = loc.address
+            row: tuple[object, ...]
             row = (loc.id, loc.name, loc.parent_id or "", org.name, org.tax_id, a.line1, a.line2,
                    a.city, a.region, a.postcode, loc.phone, loc.email, "Mon-Fri 08:00-17:00",
                    "true")  # fmt: skip
@@ -238,6 +245,7 @@ class GenericLayout(Layout):
         p = bundle.patient
         a = p.address
         created = datetime.combine(p.registered, datetime.min.time()).replace(hour=9)
+        row: tuple[object, ...]
         row = (p.id, f"MRN{p.number:08d}", p.given, p.middle, p.family, iso_date(p.dob),
                "F" if p.sex == "female" else "M", p.email or "", p.mobile, p.home_phone, a.line1,
                a.line2, a.city, a.region, a.postcode, "es" if p.number % 9 == 0 else "en",
@@ -257,6 +265,7 @@ class GenericLayout(Layout):
 
     def _visit_rows(self, bundle: Bundle) -> Iterator[Row]:
         for ap in bundle.appointments:
+            row: tuple[object, ...]
             row = (ap.id, ap.patient_id, ap.location_id, ap.practitioner_id, _TYPES[ap.type],
                    iso_date(ap.start), hhmm(ap.start), str(ap.duration), _STATUS[ap.status],
                    ap.cancel_reason, ap.notes, _user_id(ap.practitioner_id),
@@ -296,6 +305,7 @@ class GenericLayout(Layout):
         p = bundle.patient
         if p.number % 4 == 0:  # a quarter of patients have an inbound referral on file
             source = _REFERRALS[p.referral_source]
+            row: tuple[object, ...]
             row = (generic_ids("referral", p.number, 1), p.id, "inbound", iso_date(p.registered),
                    source, "self" if source != "other" else "marketing", "", "", "", "",
                    "completed")  # fmt: skip
@@ -308,6 +318,7 @@ class GenericLayout(Layout):
 
     def _billing_rows(self, bundle: Bundle) -> Iterator[Row]:
         for cv in bundle.coverages:
+            row: tuple[object, ...]
             row = (cv.id, cv.patient_id, cv.payer, _PAYER_IDS.get(cv.payer, "00000"),
                    "PPO", cv.member_id, cv.group_number, cv.member_id, cv.relationship,
                    str(cv.order), iso_date(cv.start), iso_date(cv.end),

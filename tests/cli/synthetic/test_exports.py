@@ -144,3 +144,13 @@ def test_core_practice_reports_have_a_title_block_and_totals(synthetic_export) -
     assert ", " in patient["Patient"]
     items = {r["Item Number"] for r in iter_rows(export, "FeeScheduleReport.xlsx")}
     assert "011" in items  # kept as text, leading zero intact
+
+
+def test_aerona_ireland_variant_uses_euro_and_irish_numbers(tmp_path: Path) -> None:
+    generate_export(GenerateOptions("aerona", 30, 2, tmp_path, country="IE"))
+    assert b"Fee (\x80)" in (tmp_path / "TreatmentCodes.csv").read_bytes()  # '€' in cp1252
+    invoices = list(iter_rows(tmp_path, "Invoices.csv"))
+    assert invoices and {r["Currency"] for r in invoices} == {"EUR"}
+    for row in iter_rows(tmp_path, "Patients.csv"):
+        assert row["NHS Number"] == "" and row["Country"] == "Ireland"
+        assert phonenumbers.is_valid_number(phonenumbers.parse(row["Mobile Phone"], "IE"))
