@@ -1,6 +1,6 @@
-"""Each source's synthetic export reads completely: rows per file match the manifest, parsing
-faults are found where the generator put them, and every row ends accepted, quarantined or
-merged after profiling."""
+"""Each source's committed sample (samples/<source>/) reads completely: rows per file match the
+manifest, parsing faults are found exactly where the generator put them, and every row ends
+accepted, quarantined or merged after profiling."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from shared.sources import read_export
 from shared.sources.profiling import profile_export, profiled_rows, quality_config_for
 
 SOURCES = ["aerona", "drdentes", "core_practice", "generic"]
+SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 # Files the shipped generic profile does not read yet (wide JSON custom fields, definitions).
 NOT_READ = {"custom_field_definitions.json", "custom_fields.jsonl"}
 
@@ -26,10 +27,8 @@ def manifest(export: Path) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("source", SOURCES)
-def test_rows_read_per_file_match_the_manifest(
-    source: str, synthetic_export: Callable[..., Path]
-) -> None:
-    export = synthetic_export(source, patients=60, seed=11, fault_rate=0.05)
+def test_rows_read_per_file_match_the_manifest(source: str) -> None:
+    export = SAMPLES / source
     read = read_export(source, export)
     counted = Counter((o.source_ref.file, kind) for kind, o in read)
     files = manifest(export)["files"]
@@ -44,10 +43,8 @@ def test_rows_read_per_file_match_the_manifest(
 
 
 @pytest.mark.parametrize("source", SOURCES)
-def test_malformed_dates_are_found_where_the_generator_put_them(
-    source: str, synthetic_export: Callable[..., Path]
-) -> None:
-    export = synthetic_export(source, patients=60, seed=11, fault_rate=0.05)
+def test_malformed_dates_are_found_where_the_generator_put_them(source: str) -> None:
+    export = SAMPLES / source
     faults = manifest(export)["faults"]
     assert isinstance(faults, list)
     planted = {(f["file"], f["row"], f["column"]) for f in faults if f["fault"] == "malformed_date"}
@@ -62,10 +59,8 @@ def test_malformed_dates_are_found_where_the_generator_put_them(
 
 
 @pytest.mark.parametrize("source", SOURCES)
-def test_every_row_is_accepted_quarantined_or_merged(
-    source: str, synthetic_export: Callable[..., Path]
-) -> None:
-    export = synthetic_export(source, patients=60, seed=11, fault_rate=0.05)
+def test_every_row_is_accepted_quarantined_or_merged(source: str) -> None:
+    export = SAMPLES / source
     read = read_export(source, export)
     profiler = QualityProfiler(quality_config_for(read, None))
     statuses = Counter((kind, o.status) for kind, o in profiled_rows(read, profiler))
