@@ -76,7 +76,7 @@ class ExportRead:
             spec, kind = objects[key], kind_of(key)
             matched = match_files(spec, names)
             claimed.update(matched)
-            if not matched:
+            if not matched and not spec.optional:  # optional: the layout allows its absence
                 self._file_finding("missing_file", kind, spec.files[0])
             for name in matched:
                 for outcome in self._read_file(key, spec, name):
