@@ -20,7 +20,7 @@ from shared.model import OBJECT_KINDS, SourceRef
 from shared.quality.findings import Finding, RowOutcome
 from shared.sources.parsers import ParseError
 from shared.sources.profile import ColumnSpec, ObjectSpec, SourceProfile, kind_of
-from shared.sources.structured import PART_SEPARATOR
+from shared.sources.structured import PART_SEPARATOR, TextWriter
 from shared.sources.tables import FileInfo, RawRow
 from shared.sources.tables.header import normalise_header
 from shared.sources.targets import Fields, Writer, compile_writer
@@ -145,7 +145,17 @@ class BoundRows:
         for _, column in bound:
             for name in _NAME_FIELDS if column.field == "name" else (column.field,):
                 self.by_field.setdefault(name, column.name)
-        self.plan = [(i, c.writer, c.name, c.spec.required) for i, c in bound]
+        # (cell index, writer or None for plain text, text field, column, required)
+        self.plan: list[tuple[int, Writer | None, str, str, bool]] = [
+            (
+                i,
+                None if isinstance(c.writer, TextWriter) else c.writer,
+                c.writer.name if isinstance(c.writer, TextWriter) else "",
+                c.name,
+                c.spec.required,
+            )
+            for i, c in bound
+        ]
         self.when_present = [i for i, c in bound if c.name in rows.spec.when_present]
         self.id_template = _compile_template(rows.spec.source_id, header)
         self.seen_ids: set[str] = set()
@@ -196,14 +206,17 @@ class BoundRows:
             cells = cells + [""] * (self.width - len(cells))
         nulls = rows.nulls
         # The hot loop: one strip, one set lookup and one writer call per mapped cell.
-        for index, writer, name, required in self.plan:
+        for index, write, text_field, name, required in self.plan:
             value = cells[index].strip()
             if not value or value in nulls:
                 if required:
                     findings.append(self._finding("missing_required", row, name, True))
                 continue
+            if write is None:
+                fields[text_field] = value
+                continue
             try:
-                warning = writer(value, fields)
+                warning = write(value, fields)
             except ParseError as exc:
                 findings.append(self._finding(exc.reason, row, name, True))
                 continue
