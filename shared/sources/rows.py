@@ -7,6 +7,7 @@ assembled record become findings too, never exceptions, and never carry the offe
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from shared.sources.targets import Fields, Writer, compile_writer
 # Hook a source reader can add for fix-ups no profile line can express (run before validation).
 RowHook = Callable[[str, Fields], None]
 _NAME_FIELDS = ("given_name", "family_name", "title", "name_raw")
+UNPIVOT_KEY, UNPIVOT_VALUE = "@key", "@value"
 _ERROR_REASONS = {
     "missing": "missing_required",
     "literal_error": "unknown_enum_value",
@@ -113,6 +115,8 @@ class ObjectRows:
 
     def bind(self, header: list[str], info: FileInfo, strict_width: bool) -> BoundRows:
         """Resolve the columns against a file's header; absent columns are recorded in `info`."""
+        if self.spec.unpivot:
+            header = [*header, UNPIVOT_KEY, UNPIVOT_VALUE]
         positions = {normalise_header(cell): i for i, cell in reversed(list(enumerate(header)))}
         bound: list[tuple[int, CompiledColumn]] = []
         for column in self.columns:
@@ -261,13 +265,29 @@ class BoundRows:
 
     def read(self, data: Iterator[RawRow], header_number: int) -> Iterator[RowOutcome]:
         """Outcomes for the data rows after the header; row numbers count from the header."""
-        for raw in data:
+        rows = self._unpivoted(data) if self.rows.spec.unpivot else data
+        for raw in rows:
             outcome = self.outcome(raw, raw.number - header_number)
             if outcome is None:
                 self.info.rows_skipped += 1
                 continue
             self.info.rows_read += 1
             yield outcome
+
+    def _unpivoted(self, data: Iterator[RawRow]) -> Iterator[RawRow]:
+        """One row per non-empty cell under the unpivot headers, keyed by the header."""
+        pattern = self.rows.spec.unpivot or ""
+        prefix = pattern.split("*", 1)[0]
+        columns = [
+            (i, name.removeprefix(prefix))
+            for i, name in enumerate(self.header[: self.width - 2])
+            if fnmatch.fnmatchcase(name, pattern)
+        ]
+        for raw in data:
+            cells = raw.cells + [""] * (self.width - 2 - len(raw.cells))
+            for index, key in columns:
+                if cells[index].strip():
+                    yield RawRow(raw.number, [*cells, key, cells[index]], raw.warning, raw.error)
 
 
 def _join_parts(fields: Fields, name: str, tz: tzinfo | None) -> None:

@@ -17,8 +17,8 @@ from shared.sources.profiling import profile_export, profiled_rows, quality_conf
 
 SOURCES = ["aerona", "drdentes", "core_practice", "generic"]
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
-# Files the shipped generic profile does not read yet (wide JSON custom fields, definitions).
-NOT_READ = {"custom_field_definitions.json", "custom_fields.jsonl"}
+# Custom-field definitions describe fields for the mapping step; they hold no records.
+NOT_READ = {"custom_field_definitions.json"}
 
 
 def manifest(export: Path) -> dict[str, object]:
@@ -30,7 +30,9 @@ def manifest(export: Path) -> dict[str, object]:
 def test_rows_read_per_file_match_the_manifest(source: str) -> None:
     export = SAMPLES / source
     read = read_export(source, export)
-    counted = Counter((o.source_ref.file, kind) for kind, o in read)
+    # Distinct data rows: a wide row (generic custom fields) yields one record per field.
+    counted = Counter({(o.source_ref.file, kind, o.source_ref.row) for kind, o in read})
+    counted = Counter((file, kind) for file, kind, _ in counted)
     files = manifest(export)["files"]
     assert isinstance(files, dict)
     for name, info in files.items():
@@ -39,7 +41,7 @@ def test_rows_read_per_file_match_the_manifest(source: str) -> None:
         assert counted[(name, info["kind"])] == info["rows"], name
     reasons = {(f.reason, f.file) for f in read.file_findings}
     assert not {r for r in reasons if r[0] in ("unreadable_file", "missing_header")}
-    assert {f for r, f in reasons if r == "unexpected_file"} <= NOT_READ
+    assert not {f for r, f in reasons if r == "unexpected_file"}
 
 
 @pytest.mark.parametrize("source", SOURCES)
