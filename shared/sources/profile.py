@@ -18,9 +18,10 @@ from shared.sources.parsers.teeth import ToothNotationHint
 from shared.sources.parsers.text import DEFAULT_FALSE, DEFAULT_TRUE, CaseFolding
 
 Delimiter = Literal["auto", ",", ";", "\t", "|"]
+# "auto" picks the parser from the target field's type; the name parsers write several fields.
 ParseKind = Literal[
     "auto", "text", "date", "datetime", "time", "decimal", "int", "bool", "enum",
-    "name_last_first", "name_first_last", "tooth", "list", "count",
+    "name_last_first", "name_first_last",
 ]  # fmt: skip
 OnUnknown = Literal["other", "quarantine", "warn", "keep"]
 
