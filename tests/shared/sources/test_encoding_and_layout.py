@@ -173,3 +173,11 @@ def test_wide_json_rows_unpivot_into_one_record_per_field(tmp_path: Path) -> Non
         (1, "P1:Topics", "kids|whitening"),
         (3, "P3:RecallDate", "2025-03-01"),
     ]
+
+
+def test_excel_unicode_text_utf16_tab_separated(tmp_path: Path, read_dir: Reader) -> None:
+    text = "Patient ID\tFirst Name\tLast Name\tDOB\tTown\r\nP1\tŞükrü\tGüneş\t07/03/1984\tİzmir\r\n"
+    (tmp_path / "patients.csv").write_bytes(text.encode("utf-16"))  # BOM + UTF-16 LE
+    outcomes, _, result = read_dir(tmp_path)
+    assert (result.files[0].encoding, result.files[0].delimiter) == ("utf-16", "\t")
+    assert outcomes[0].record.family_name == "Güneş"
