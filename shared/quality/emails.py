@@ -18,8 +18,11 @@ _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 # Labels of letters, digits and inner hyphens, never "--" (which punycode and its look-alikes
 # use); the top-level label is letters only.
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?!-)){0,61}(?<!-)"
-_PLAIN_ADDRESS = re.compile(rf"({_ATOM}(?:\.{_ATOM})*)@((?:{_LABEL}\.)+[A-Za-z]{{2,63}})")
-_SPECIAL_USE = tuple(email_validator.SPECIAL_USE_DOMAIN_NAMES)
+_PLAIN_ADDRESS = re.compile(rf"({_ATOM}(?:\.{_ATOM})*)@((?:{_LABEL}\.)+([A-Za-z]{{2,63}}))")
+# Special-use names (localhost, test, ...) are rejected by email-validator; single-label ones are
+# matched on the top-level label, any longer ones by suffix.
+_SPECIAL_TLDS = frozenset(d for d in email_validator.SPECIAL_USE_DOMAIN_NAMES if "." not in d)
+_SPECIAL_SUFFIXES = tuple(d for d in email_validator.SPECIAL_USE_DOMAIN_NAMES if "." in d)
 _CASE_INSENSITIVE_LOCAL = frozenset(CASE_INSENSITIVE_MAILBOX_NAMES)
 
 
@@ -28,10 +31,13 @@ def _plain_normalised(address: str) -> str | None:
     match = _PLAIN_ADDRESS.fullmatch(address)
     if match is None or len(address) > 254:
         return None
-    local, domain = match.group(1), match.group(2).lower()
+    local, domain, tld = match.group(1, 2, 3)
     if len(local) > 64 or len(domain) > 253 or local.lower() in _CASE_INSENSITIVE_LOCAL:
         return None
-    for special in _SPECIAL_USE:
+    domain = domain.lower()
+    if tld.lower() in _SPECIAL_TLDS:
+        return None
+    for special in _SPECIAL_SUFFIXES:
         if domain == special or domain.endswith("." + special):
             return None
     return f"{local}@{domain}"

@@ -33,6 +33,7 @@ REASONS: dict[str, str] = {
     "duplicate_source_id": "the source id appears more than once in the export",
     "orphan_reference": "the record points to a parent that is not in the export",
     "unresolved_reference": "an optional reference points to a record not in the export",
+    "parent_quarantined": "the parent record was quarantined, so this one is held back with it",
     "parent_merged": "the parent was merged into a duplicate; the reference now names the survivor",
     "oversized_document": "the document is larger than the destination's limit",
     "missing_document_file": "the document's file is not in the export",
@@ -85,7 +86,10 @@ class RowOutcome(BaseModel):
     @property
     def quarantined(self) -> bool:
         """True when no record could be built or any finding quarantines the row."""
-        return self.record is None or any(f.severity == "quarantine" for f in self.findings)
+        if self.record is None:
+            return True
+        # Most rows have no findings: skip building a generator for them (runs for every row).
+        return bool(self.findings) and any(f.severity == "quarantine" for f in self.findings)
 
     @property
     def status(self) -> RowStatus:

@@ -41,16 +41,14 @@ def fold_name(text: str) -> str:
     return " ".join(_COMBINING.sub("", decomposed).casefold().split())
 
 
-def person_key(given_name: str, family_name: str) -> str:
-    """The order-independent folded words of a person's name ("" when there are none).
+def person_key(given_name: str, family_name: str) -> tuple[str, ...]:
+    """The order-independent folded words of a person's name (empty when there are none).
 
     Args:
         given_name: given name(s) as exported.
         family_name: family name(s) as exported.
 
     Returns:
-        The sorted folded words joined by single spaces.
+        The folded words, sorted.
     """
-    words = f"{fold_name(given_name)} {fold_name(family_name)}".split()
-    words.sort()
-    return " ".join(words)
+    return tuple(sorted(fold_name(f"{given_name} {family_name}").split()))

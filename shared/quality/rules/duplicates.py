@@ -26,7 +26,7 @@ class DuplicatePatients:
         if born is None:
             return None
         name = person_key(getattr(record, "given_name", ""), getattr(record, "family_name", ""))
-        return hash((name, born.toordinal())) if name else None
+        return hash((name, born)) if name else None
 
     def survivor_of(self, record: CanonicalRecord) -> str | None:
         """The source id of an earlier accepted patient this one duplicates, else None.

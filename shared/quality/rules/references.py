@@ -17,12 +17,17 @@ from shared.quality.rules.base import RowSink
 
 
 class Reference(NamedTuple):
-    """A field holding a parent's source id; `required` parents make an orphan when missing."""
+    """A field holding a parent's source id; `required` parents make an orphan when missing.
+
+    `parent_kind` is fixed, or None when the record names it in `kind_field` (polymorphic links
+    such as a custom field value's `entity_kind` / `entity_id`).
+    """
 
     field: str
-    parent_kind: str
+    parent_kind: str | None
     required: bool = False
     many: bool = False
+    kind_field: str | None = None
 
 
 # Per child kind, the references checked. Self references (location.parent_location_id,
@@ -78,7 +83,11 @@ REFERENCES: dict[str, tuple[Reference, ...]] = {
         Reference("patient_id", "patient", required=True),
         Reference("payer_id", "payer"),
     ),
-    "document": (Reference("patient_id", "patient", required=True),),
+    "document": (
+        Reference("patient_id", "patient", required=True),
+        Reference("related_id", None, kind_field="related_kind"),
+    ),
+    "custom_field": (Reference("entity_id", None, required=True, kind_field="entity_kind"),),
     "communication": (
         Reference("patient_id", "patient", required=True),
         Reference("staff_id", "staff"),
@@ -106,7 +115,12 @@ class KeyIndex:
 
 
 class ReferenceChecker:
-    """Flags orphans (`orphan_reference`) and unresolved optional references; re-points merges."""
+    """Flags references to parents not accepted; re-points references to merged duplicates.
+
+    A parent absent from the export makes an `orphan_reference` (required) or an
+    `unresolved_reference` (optional); a parent that was read but quarantined makes a
+    `parent_quarantined` with the same severity, so fixing that one row releases its children.
+    """
 
     def __init__(
         self,
@@ -129,7 +143,10 @@ class ReferenceChecker:
     def check(self, object_kind: str, record: CanonicalRecord, sink: RowSink) -> None:
         """Check every reference of a record; a merged parent is replaced by its survivor."""
         for reference in REFERENCES.get(object_kind, ()):
-            index = self._indexes.get(reference.parent_kind)
+            parent_kind = reference.parent_kind
+            if parent_kind is None:
+                parent_kind = getattr(record, reference.kind_field or "", None)
+            index = self._indexes.get(parent_kind) if parent_kind else None
             if index is None or not index.seen:
                 continue  # that kind is not in this export
             value = getattr(record, reference.field)
@@ -154,6 +171,11 @@ class ReferenceChecker:
             return survivor
         severity = self._orphan if reference.required else self._unresolved
         if severity is not None:
-            reason = "orphan_reference" if reference.required else "unresolved_reference"
+            if value in index.seen:
+                reason = "parent_quarantined"
+            elif reference.required:
+                reason = "orphan_reference"
+            else:
+                reason = "unresolved_reference"
             sink.flag(reason, reference.field, severity)
         return value

@@ -18,26 +18,26 @@ _NOT_FREE_TEXT = frozenset(
 )  # fmt: skip
 
 
-def _is_text(annotation: object) -> bool:
-    """str, str | None, list[str] and list[str] | None."""
+def _text_shape(annotation: object) -> str | None:
+    """ "text" for str / str | None, "list" for list[str] (| None), else None."""
     if annotation is str:
-        return True
+        return "text"
     origin = get_origin(annotation)
     if origin in (Union, types.UnionType):
-        return any(_is_text(arg) for arg in get_args(annotation) if arg is not type(None))
-    return origin is list and get_args(annotation) == (str,)
+        shapes = {_text_shape(arg) for arg in get_args(annotation) if arg is not type(None)}
+        return shapes.pop() if len(shapes) == 1 else None
+    return "list" if origin is list and get_args(annotation) == (str,) else None
 
 
-def free_text_fields(object_kind: str) -> tuple[str, ...]:
-    """Top-level fields of a kind that carry free text (names, notes, titles, raw values)."""
+def free_text_fields(object_kind: str) -> dict[str, str]:
+    """Top-level fields of a kind that carry free text, with their shape ("text" / "list")."""
     model = OBJECT_KINDS[object_kind]
-    return tuple(
-        name
-        for name, info in model.model_fields.items()
-        if _is_text(info.annotation)
-        and name not in _NOT_FREE_TEXT
-        and not name.endswith(("_id", "_ids"))
-    )
+    fields: dict[str, str] = {}
+    for name, info in model.model_fields.items():
+        shape = _text_shape(info.annotation)
+        if shape and name not in _NOT_FREE_TEXT and not name.endswith(("_id", "_ids")):
+            fields[name] = shape
+    return fields
 
 
 class FormulaText(RowRule):
@@ -49,18 +49,20 @@ class FormulaText(RowRule):
         if object_kind not in OBJECT_KINDS:
             return None
         fields = free_text_fields(object_kind)
+        texts = tuple(name for name, shape in fields.items() if shape == "text")
+        lists = tuple(name for name, shape in fields.items() if shape == "list")
         if not fields:
             return None
         severity, triggers = self.severity, FORMULA_TRIGGERS
 
         def check(record: CanonicalRecord, sink: RowSink) -> None:
-            for name in fields:
-                value = getattr(record, name)
-                if not value:
-                    continue
-                texts = (value,) if isinstance(value, str) else value
-                for text in texts:
-                    if text[:1] in triggers and looks_like_formula(text):
+            for name in texts:
+                text = getattr(record, name)
+                if text and text[0] in triggers and looks_like_formula(text):
+                    sink.flag("formula_injection", name, severity)
+            for name in lists:
+                for text in getattr(record, name) or ():
+                    if text and text[0] in triggers and looks_like_formula(text):
                         sink.flag("formula_injection", name, severity)
                         break
 

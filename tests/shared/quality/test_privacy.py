@@ -62,7 +62,7 @@ def test_sentinel_values_never_leave_the_records() -> None:
     assert reasons >= {
         "invalid_identifier", "invalid_phone", "unverified_phone", "invalid_email",
         "formula_injection", "date_out_of_range", "duplicate_patient", "missing_required",
-        "orphan_reference", "oversized_document", "missing_document_file",
+        "orphan_reference", "parent_quarantined", "oversized_document", "missing_document_file",
     }  # fmt: skip
     emitted = [
         render_json(report),

@@ -10,7 +10,14 @@ from decimal import Decimal
 
 import pytest
 
-from shared.model import Appointment, ContactPoint, Patient, Payment, SourceRef
+from shared.model import (
+    Appointment,
+    ContactPoint,
+    CustomFieldRecord,
+    Patient,
+    Payment,
+    SourceRef,
+)
 from shared.quality import QualityConfig, QualityProfiler, RowOutcome
 from shared.quality.findings import Finding
 from tests.fixtures.quality import (
@@ -87,14 +94,40 @@ def test_patients_without_birth_date_are_never_merged_by_name() -> None:
     assert [r.status for r in rows] == ["accepted", "accepted"]
 
 
-def test_orphans_are_quarantined_and_a_quarantined_parent_makes_orphans() -> None:
+def test_children_of_missing_or_quarantined_parents_are_held_back_with_distinct_reasons() -> None:
     _, rows = run(clinic_stream())
-    orphans = {
-        r.record.source_id
+    held = {
+        r.record.source_id: reasons(r)
         for r in rows
-        if r.record and ("orphan_reference", "patient_id") in reasons(r)
+        if r.record and r.record.kind != "patient" and r.status == "quarantined"
+        and r.findings[0].reason in ("orphan_reference", "parent_quarantined")
+    }  # fmt: skip
+    assert held == {
+        "R2": [("orphan_reference", "patient_id")],  # P404 is not in the export
+        "A3": [("parent_quarantined", "patient_id")],  # P7 was born in the future
+        "I1": [("parent_quarantined", "patient_id")],  # P6 has a blank family name
     }
-    assert orphans == {"R2", "A3", "I1"}  # unknown P404, future-born P7, blank-named P6
+
+
+def test_polymorphic_references_follow_the_kind_the_record_names() -> None:
+    def value(source_id: str, entity_id: str, kind: str = "patient") -> CustomFieldRecord:
+        return CustomFieldRecord.model_validate({
+            "source_system": "drdentes", "source_id": source_id, "entity_kind": kind,
+            "entity_id": entity_id, "definition_key": "blood_group", "raw_value": "A+",
+            "source_ref": SourceRef(file="ozel_alanlar.csv", row=int(source_id[1:]))})  # fmt: skip
+
+    stream = [
+        outcome(make_patient("P1", "Ali", "Kaya", date(1980, 1, 1), row=1)),
+        outcome(make_patient("P2", "ALİ", "KAYA", date(1980, 1, 1), row=2)),
+        outcome(value("C1", "P1")), outcome(value("C2", "P2")), outcome(value("C3", "P9")),
+        outcome(value("C4", "X1", kind="appointment")),  # no appointments read: not checked
+    ]  # fmt: skip
+    _, rows = run(stream)
+    custom = [r for r in rows if isinstance(r.record, CustomFieldRecord)]
+    assert [r.status for r in custom] == ["accepted", "accepted", "quarantined", "accepted"]
+    assert [r.record.entity_id for r in custom if isinstance(r.record, CustomFieldRecord)] == [
+        "P1", "P1", "P9", "X1"]  # fmt: skip
+    assert reasons(custom[2]) == [("orphan_reference", "entity_id")]
 
 
 def test_references_to_a_kind_the_export_lacks_are_not_checked() -> None:
@@ -113,9 +146,9 @@ def test_contact_points_are_normalised_in_place() -> None:
     assert points == [("+447400123456", True), ("+447700900123", False), (None, False),
                       ("Ada@example.org", True), (None, False)]  # fmt: skip
     assert sorted(reasons(rows[0])) == [
-        ("invalid_email", "contact_points[4]"),
-        ("invalid_phone", "contact_points[2]"),
-        ("unverified_phone", "contact_points[1]"),
+        ("invalid_email", "contact_points.email"),
+        ("invalid_phone", "contact_points.mobile"),
+        ("unverified_phone", "contact_points.mobile"),
     ]
     assert rows[0].status == "accepted"  # contact problems never drop a patient by default
 
@@ -140,7 +173,7 @@ def test_identifiers_get_is_valid_and_bad_ones_warn() -> None:
     _, rows = run([outcome(patient)])
     assert isinstance(rows[0].record, Patient)
     assert [i.is_valid for i in rows[0].record.identifiers] == [True, False, None]
-    assert reasons(rows[0]) == [("invalid_identifier", "identifiers[tr-tckn]")]
+    assert reasons(rows[0]) == [("invalid_identifier", "identifiers.tr-tckn")]
     assert rows[0].status == "accepted"
 
 
