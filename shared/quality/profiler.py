@@ -9,7 +9,7 @@ patient for duplicates), never a record. `finish()` returns the `QualityReport`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -62,6 +62,7 @@ class QualityProfiler:
         *,
         quarantine: TextIO | None = None,
         document_exists: Callable[[str], bool] | None = None,
+        source_columns: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         """Build the run's rules.
 
@@ -70,6 +71,8 @@ class QualityProfiler:
             quarantine: stream receiving one JSON line per quarantined row, if wanted.
             document_exists: tells whether a document's `source_path` is in the export (see
                 `rules.documents.files_under`); without it the file check is not run.
+            source_columns: per object kind, canonical path -> source header, so findings name
+                the export's own column (`columns.source_column_names` builds it from a profile).
         """
         self.config = config or QualityConfig()
         self._quarantine = QuarantineWriter(quarantine) if quarantine is not None else None
@@ -94,7 +97,7 @@ class QualityProfiler:
         )
         self._duplicates = DuplicatePatients()
         self._files: dict[str, FileTally] = {}
-        self._sink = RowSink()
+        self._sink = RowSink(source_columns)
 
     def _severity(self, rule: RuleName) -> Severity | None:
         setting = self.config.setting(rule)

@@ -146,9 +146,9 @@ def test_contact_points_are_normalised_in_place() -> None:
     assert points == [("+447400123456", True), ("+447700900123", False), (None, False),
                       ("Ada@example.org", True), (None, False)]  # fmt: skip
     assert sorted(reasons(rows[0])) == [
-        ("invalid_email", "contact_points[4]"),
-        ("invalid_phone", "contact_points[2]"),
-        ("unverified_phone", "contact_points[1]"),
+        ("invalid_email", "contact_points.email"),
+        ("invalid_phone", "contact_points.mobile"),
+        ("unverified_phone", "contact_points.mobile"),
     ]
     assert rows[0].status == "accepted"  # contact problems never drop a patient by default
 
@@ -173,7 +173,7 @@ def test_identifiers_get_is_valid_and_bad_ones_warn() -> None:
     _, rows = run([outcome(patient)])
     assert isinstance(rows[0].record, Patient)
     assert [i.is_valid for i in rows[0].record.identifiers] == [True, False, None]
-    assert reasons(rows[0]) == [("invalid_identifier", "identifiers[tr-tckn]")]
+    assert reasons(rows[0]) == [("invalid_identifier", "identifiers.tr-tckn")]
     assert rows[0].status == "accepted"
 
 
