@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
-from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
@@ -21,6 +20,11 @@ from emulators.dataverse.http import ApiRequest, ApiResponse, error_response
 from emulators.dataverse.service import Emulator
 from emulators.dataverse.writes import Caller
 
+_BYPASS_HEADERS = (
+    "mscrm.bypassbusinesslogicexecution",
+    "mscrm.bypassbusinesslogicexecutionstepids",
+    "mscrm.bypasscustompluginexecution",
+)
 _API_PATH = re.compile(r"^/api/data/(?P<version>v9\.\d+)(?:/(?P<rest>.*))?$")
 
 
@@ -75,12 +79,33 @@ class WebApi:
             )
         except DataverseError as error:
             return error_response(error), False
+        if emulator.user_disabled(user.user_id):
+            disabled = DataverseError(
+                400,
+                errors.USER_DISABLED,
+                f"The user with SystemUserId={user.user_id} in OrganizationContext="
+                f"{emulator.settings.organization_id} is disabled",
+            )
+            return self._finish(user.user_id, error_response(disabled)), False
+        bypass = [h for h in _BYPASS_HEADERS if req.header(h)]
+        if bypass and not user.can_bypass_logic:
+            privilege = (
+                "prvBypassCustomPlugins"
+                if "mscrm.bypasscustompluginexecution" in bypass
+                else ("prvBypassCustomBusinessLogic")
+            )
+            denied = DataverseError(
+                403,
+                errors.PRIVILEGE_DENIED,
+                f"Principal user (Id={user.user_id}, type=8) is missing {privilege} privilege.",
+            )
+            return self._finish(user.user_id, error_response(denied)), False
         chaos = config.chaos
         if chaos.active:
             injected = await self._chaos_before(req)
             if injected is not None:
                 emulator.log_request(user.user_id, req, injected)
-                return injected, False
+                return self._finish(user.user_id, injected), False
         try:
             emulator.protection.admit(user.user_id)
         except DataverseError as error:
@@ -110,11 +135,15 @@ class WebApi:
                 "Number of requests exceeded the limit of 6000 over time window of 300 seconds.",
                 {"Retry-After": "1"},
             )
-            return error_response(error)
+            injected = error_response(error)
+            injected.operation = "chaos_429"
+            return injected
         if roll < chaos.rate_429 + chaos.rate_5xx:
             status = self.emulator.chaos_random.choice((500, 502, 503, 504))
             error = DataverseError(status, "0x80040216", "An unexpected error occurred.")
-            return error_response(error)
+            injected = error_response(error)
+            injected.operation = "chaos_5xx"
+            return injected
         if roll < chaos.rate_429 + chaos.rate_5xx + chaos.rate_slow:
             await asyncio.sleep(chaos.slow_ms / 1000)
         return None
@@ -146,7 +175,9 @@ async def _drop(send: Send, response: ApiResponse) -> None:
     """Starts the response and stops half-way: the server then closes the connection."""
     payload = response.encoded_body() or b"{}"
     headers = [(b"content-length", str(len(payload) + 64).encode())]
-    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    # 204/304 cannot carry a body to cut short, so the broken answer starts as a 200.
+    status = 200 if response.status in (204, 304) else response.status
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send(
         {"type": "http.response.body", "body": payload[: len(payload) // 2], "more_body": True}
     )
@@ -172,24 +203,6 @@ def build_app(emulator: Emulator) -> Starlette:
         status, body = emulator.tokens.issue(form, basic)
         return JSONResponse(body, status_code=status)
 
-    async def instance_discovery(request: Request) -> Response:
-        origin = f"{request.url.scheme}://{request.url.netloc}"
-        endpoint = request.query_params.get("authorization_endpoint", "")
-        body: dict[str, Any] = {
-            "tenant_discovery_endpoint": endpoint.replace("/oauth2/v2.0/authorize", "")
-            + "/v2.0/.well-known/openid-configuration",
-            "api-version": "1.1",
-            "metadata": [
-                {
-                    "preferred_network": request.url.netloc,
-                    "preferred_cache": request.url.netloc,
-                    "aliases": [request.url.netloc],
-                }
-            ],
-        }
-        del origin
-        return JSONResponse(body)
-
     async def root(request: Request) -> Response:
         return JSONResponse(
             {
@@ -200,7 +213,6 @@ def build_app(emulator: Emulator) -> Starlette:
 
     routes = [
         Route("/", root),
-        Route("/common/discovery/instance", instance_discovery),
         Route("/{tenant}/v2.0/.well-known/openid-configuration", discovery),
         Route("/{tenant}/.well-known/openid-configuration", discovery),
         Route("/{tenant}/oauth2/v2.0/token", token, methods=["POST"]),

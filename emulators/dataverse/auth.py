@@ -151,6 +151,6 @@ def _oauth_error(code: str, description: str) -> dict[str, Any]:
     return {
         "error": code,
         "error_description": description,
-        "error_codes": [int(description[5:].split(":")[0])],
+        "error_codes": [int(description.removeprefix("AADSTS").split(":")[0])],
         "timestamp": time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime()),
     }

@@ -26,6 +26,8 @@ class AppUser(BaseModel):
     client_secret: str
     email: str = ""
     disabled: bool = False
+    # prvBypassCustomBusinessLogic / prvBypassCustomPlugins: system administrators hold them.
+    can_bypass_logic: bool = True
 
     @property
     def user_id(self) -> str:

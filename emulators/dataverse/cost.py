@@ -15,6 +15,7 @@ Operation = Literal[
     "create_multiple",
     "update_multiple",
     "upsert_multiple",
+    "delete_multiple",
     "metadata_read",
     "metadata_write",
     "whoami",
@@ -43,6 +44,7 @@ class CostModel(BaseModel):
         "create_multiple": 60.0,
         "update_multiple": 60.0,
         "upsert_multiple": 80.0,
+        "delete_multiple": 100.0,
         "metadata_read": 15.0,
         "metadata_write": 1500.0,
         "whoami": 3.0,
@@ -55,6 +57,7 @@ class CostModel(BaseModel):
         "create_multiple": 8.0,
         "update_multiple": 10.0,
         "upsert_multiple": 14.0,
+        "delete_multiple": 2.0,
     }
     note_ms_per_kib: float = 0.25
 

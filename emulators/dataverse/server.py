@@ -42,6 +42,19 @@ def write_certificates(directory: Path) -> tuple[Path, Path]:
     return ca_path, server_path
 
 
+def bind_socket(port: int) -> socket.socket:
+    """A listening socket on 127.0.0.1 with Nagle off (port 0 = any free port).
+
+    Accepted connections inherit TCP_NODELAY; without it every response whose body is
+    written after its headers waits ~40 ms for the client's delayed ACK.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((HOST, port))
+    return sock
+
+
 @dataclass
 class RunningEmulator:
     """A started emulator and the addresses a client needs."""
@@ -86,9 +99,11 @@ class RunningEmulator:
         """Stops the server thread; safe to call twice."""
         if self._server is not None:
             self._server.should_exit = True
+            self._server.force_exit = True  # don't wait for clients' keep-alive connections
         if self._thread is not None:
             self._thread.join(timeout=10)
-        self.emulator.store.close() if self._thread is not None else None
+        if self._thread is not None:
+            self.emulator.store.close()
         self._thread = None
 
 
@@ -125,9 +140,7 @@ def start_in_thread(
         TimeoutError: The server did not start within 10 s.
     """
     emulator = Emulator(config)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((HOST, 0))
+    sock = bind_socket(0)
     port = int(sock.getsockname()[1])
     uv_config, ca_file = _uvicorn_config(emulator, https, cert_dir, port)
     server = uvicorn.Server(uv_config)
@@ -158,5 +171,4 @@ def serve_forever(config: EmulatorConfig, *, port: int, https: bool, cert_dir: P
         print(f"  CA file:    {ca_file}", flush=True)
     for user in config.users:
         print(f"  app user:   {user.name} (client id {user.client_id})", flush=True)
-    uv_config.log_level = "warning"
-    uvicorn.Server(uv_config).run()
+    uvicorn.Server(uv_config).run(sockets=[bind_socket(port)])

@@ -13,10 +13,13 @@ from typing import Any
 import yaml
 
 from emulators.dataverse import errors
+from emulators.dataverse.actions import bulk_delete, message_filters
 from emulators.dataverse.auth import TokenIssuer
+from emulators.dataverse.batch import run_batch
 from emulators.dataverse.config import EmulatorConfig
 from emulators.dataverse.data_api import DataApi
 from emulators.dataverse.errors import DataverseError
+from emulators.dataverse.files import ANNOTATION_ACTIONS, Files
 from emulators.dataverse.http import ApiRequest, ApiResponse, error_response
 from emulators.dataverse.metadata.api import METADATA_ROOTS, MetadataApi
 from emulators.dataverse.metadata.catalog import Catalog
@@ -48,7 +51,10 @@ class Emulator:
             reject_disabled_owner=config.reject_disabled_owner,
         )
         self.writer = Writer(self.store, self.catalog, self.refs, self.settings)
-        self.data = DataApi(self.store, self.catalog, self.refs, self.writer, config.costs)
+        self.files = Files(self.store, self.catalog, self.writer, config.costs)
+        self.data = DataApi(
+            self.store, self.catalog, self.refs, self.writer, config.costs, self.files
+        )
         self.metadata = MetadataApi(self.store, self.catalog, config.costs, config.key_activation_s)
         self.protection = ServiceProtection(config.limits, config.window_s)
         self.tokens = TokenIssuer(
@@ -57,7 +63,7 @@ class Emulator:
         self.chaos_random = random.Random(config.chaos.seed)
         self.request_log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
         self._sequence = 0
-        if not self.store.counts():
+        if self.store.scalar("SELECT 1 FROM records LIMIT 1", []) is None:
             self.seed()
 
     def _token_secret(self) -> bytes:
@@ -91,22 +97,7 @@ class Emulator:
                 table = self.catalog.table(logical)
                 assert table is not None, logical
                 for item in items:
-                    record: dict[str, Any] = {name: None for name in table.columns}
-                    record.update(item)
-                    if "fullname" in table.columns:
-                        record["fullname"] = (
-                            f"{item.get('firstname', '')} {item.get('lastname', '')}".strip()
-                        )
-                    for column in table.columns.values():
-                        if column.type == "State" and record.get(column.logical_name) is None:
-                            record[column.logical_name] = 0
-                        if column.type == "Status" and record.get(column.logical_name) is None:
-                            record[column.logical_name] = next(
-                                (o.value for o in column.options if o.state == 0), None
-                            )
-                    version = self.store.next_version()
-                    record["versionnumber"] = version
-                    self.store.put_many(logical, [(item[table.primary_id], version, record)])
+                    self.writer.insert_system_row(table, item)
 
     def reset(self) -> None:
         """Back to a fresh environment: standard tables, seed rows, no custom tables."""
@@ -114,6 +105,8 @@ class Emulator:
             self.store.db.execute("DELETE FROM records")
             self.store.db.execute("DELETE FROM keyvalues")
             self.store.db.execute("DELETE FROM tabledefs")
+            self.store.db.execute("DELETE FROM files")
+        self.files.sessions.clear()
         self.catalog.install_standard()
         self.seed()
         self.protection.reset()
@@ -126,8 +119,17 @@ class Emulator:
             return self._route(req, caller)
         except DataverseError as error:
             response = error_response(error, req.wants_annotations())
-            response.cost_ms = self.config.costs.charge("error")
-            return response
+        except (TypeError, AttributeError, KeyError, ValueError):
+            # A body of the wrong shape (a list where an object belongs, ...): the service
+            # answers 400, never 500, and nothing of the body is echoed.
+            shape = errors.bad_request(
+                "Error identified in Payload provided by the user: the request body does not "
+                "have the shape this operation expects.",
+                errors.PAYLOAD_ERROR,
+            )
+            response = error_response(shape, req.wants_annotations())
+        response.cost_ms = self.config.costs.charge("error")
+        return response
 
     def _route(self, req: ApiRequest, caller: Caller) -> ApiResponse:
         segments = split_path(req.path)
@@ -138,6 +140,19 @@ class Emulator:
             if req.method != "GET" or len(segments) > 1:
                 raise errors.no_http_resource(f"{req.service_root}/{req.path}")
             return self._whoami(req, caller)
+        if name == "$batch" and len(segments) == 1:
+            if req.method != "POST":
+                raise errors.no_http_resource(f"{req.service_root}/$batch")
+            base_cost = self.config.costs.charge("batch")
+            return run_batch(req, lambda part: self.dispatch(part, caller), self.store, base_cost)
+        if name == "sdkmessagefilters" and req.method == "GET" and len(segments) == 1:
+            return message_filters(req, self.catalog)
+        if name == "BulkDelete" and len(segments) == 1:
+            if req.method != "POST":
+                raise errors.no_http_resource(f"{req.service_root}/BulkDelete")
+            return bulk_delete(req, self.store, self.catalog, self.writer, self.config.costs)
+        if name in ANNOTATION_ACTIONS and len(segments) == 1 and req.method == "POST":
+            return self.files.annotation_action(req, name, caller)
         if name in METADATA_ROOTS:
             return self.metadata.handle(req, segments)
         if name == "$metadata":
@@ -161,6 +176,11 @@ class Emulator:
         }
         return ApiResponse(200, body, {}, self.config.costs.charge("whoami"), "whoami")
 
+    def user_disabled(self, user_id: str) -> bool:
+        """True when the application user's systemuser row is disabled."""
+        found = self.store.get("systemuser", user_id)
+        return found is not None and bool(found[1].get("isdisabled"))
+
     def log_request(self, user: str, req: ApiRequest, response: ApiResponse) -> None:
         """Records what a request did, without query strings or bodies (no PHI)."""
         self._sequence += 1
@@ -182,6 +202,9 @@ class Emulator:
                 "operation": response.operation,
                 "records": response.records,
                 "cost_ms": round(response.cost_ms, 3),
+                "options": sorted(
+                    h for h in req.headers if h.startswith("mscrm.") or h == "prefer"
+                ),
             }
         )
 

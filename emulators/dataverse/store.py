@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -26,6 +27,8 @@ CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)
 """
 
 Record = dict[str, Any]
+_ENCODE = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class Store:
@@ -42,6 +45,10 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
         self.lock = threading.RLock()
+        self.indexes = {
+            str(row[0])
+            for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
         self._depth = 0
         row = self.db.execute("SELECT MAX(version) FROM records").fetchone()
         self._version = int(row[0] or 1000)
@@ -107,7 +114,7 @@ class Store:
         """Inserts or replaces records: (id, version, body)."""
         self.db.executemany(
             "INSERT OR REPLACE INTO records (entity, id, version, body) VALUES (?, ?, ?, ?)",
-            ((entity, rid, version, json.dumps(body)) for rid, version, body in rows),
+            ((entity, rid, version, _ENCODE(body)) for rid, version, body in rows),
         )
 
     def delete(self, entity: str, record_id: str) -> None:
@@ -137,9 +144,16 @@ class Store:
         ).fetchone()
         return None if row is None else str(row[0])
 
-    def set_key_values(self, entity: str, record_id: str, values: dict[str, str]) -> None:
+    def set_key_values(
+        self, entity: str, record_id: str, values: dict[str, str], *, new: bool = False
+    ) -> None:
         """Replaces the key values of one record (callers checked uniqueness first)."""
-        self.db.execute("DELETE FROM keyvalues WHERE entity = ? AND id = ?", (entity, record_id))
+        if not new:
+            self.db.execute(
+                "DELETE FROM keyvalues WHERE entity = ? AND id = ?", (entity, record_id)
+            )
+        if not values:
+            return
         self.db.executemany(
             "INSERT INTO keyvalues (entity, keyname, value, id) VALUES (?, ?, ?, ?)",
             [(entity, name, value, record_id) for name, value in values.items()],
@@ -149,12 +163,20 @@ class Store:
         """Drops an alternate key's index."""
         self.db.execute("DELETE FROM keyvalues WHERE entity = ? AND keyname = ?", (entity, keyname))
 
-    # --- whole data set ----------------------------------------------------------------
-    def wipe(self) -> None:
-        """Deletes everything but snapshots."""
-        for table in ("records", "keyvalues", "tabledefs", "settings"):
-            self.db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+    def index_column(self, entity: str, column: str, nocase: bool, lookup: bool) -> None:
+        """An expression index so `$filter` on an alternate-key column is a seek, not a scan."""
+        if not (_NAME.match(entity) and _NAME.match(column)):
+            raise ValueError("table and column names must be logical names")
+        path = f"$.{column}.id" if lookup else f"$.{column}"
+        collate = " COLLATE NOCASE" if nocase else ""
+        name = f"ix_{entity}_{column}"
+        self.db.execute(
+            f'CREATE INDEX IF NOT EXISTS "{name}" '
+            f"ON records (entity, json_extract(body, '{path}'){collate})"
+        )
+        self.indexes.add(name)
 
+    # --- whole data set ----------------------------------------------------------------
     def counts(self) -> dict[str, int]:
         """Record count per table."""
         rows = self.db.execute("SELECT entity, COUNT(*) FROM records GROUP BY entity")

@@ -20,6 +20,9 @@ from emulators.dataverse.values import format_datetime, normalise, parse_datetim
 Mode = Literal["create", "update"]
 ReadOnlyPolicy = Literal["ignore", "reject"]
 _CLOSED_STATES = frozenset({1, 2})
+APPOINTMENT_PARTY_MASKS = frozenset({5, 6, 7})
+# Duplicate detection rules published in a new environment, by table: the matching column.
+DUPLICATE_RULES = {"account": "name", "contact": "emailaddress1"}
 
 
 @dataclass
@@ -60,6 +63,7 @@ class Writer:
         self.catalog = catalog
         self.refs = refs
         self.settings = settings
+        self._templates: dict[str, tuple[int, Record]] = {}
 
     # --- body -> column changes --------------------------------------------------------
     def _changes(
@@ -81,7 +85,11 @@ class Writer:
             if name in table.collections:
                 child_table_name, lookup = table.collections[name]
                 child_table = self.catalog.table(child_table_name)
-                if child_table is None or not isinstance(value, list):
+                if (
+                    child_table is None
+                    or not isinstance(value, list)
+                    or not all(isinstance(item, dict) for item in value)
+                ):
                     raise errors.invalid_property(name, table.logical_name)
                 children.extend((child_table, lookup, item) for item in value)
                 continue
@@ -175,29 +183,54 @@ class Writer:
             objectid = record.get("objectid")
             record["objecttypecode"] = objectid["type"] if isinstance(objectid, dict) else None
 
-    def _defaults(self, table: Table, record_id: str, caller: Caller, now: str) -> Record:
-        record: Record = {name: None for name in table.columns}
-        record[table.primary_id] = record_id
+    def _default_currency(self, table: Table, record: Record) -> None:
+        """Money needs a currency: the organization's base currency unless one is bound."""
+        if "transactioncurrencyid" not in table.columns or record.get("transactioncurrencyid"):
+            return
+        if not any(
+            record.get(n) is not None for n, c in table.columns.items() if c.type == "Money"
+        ):
+            return
+        base = self.store.scalar(
+            "SELECT id FROM records WHERE entity = 'transactioncurrency' ORDER BY version LIMIT 1",
+            [],
+        )
+        if base is not None:
+            record["transactioncurrencyid"] = {"id": base, "type": "transactioncurrency"}
+
+    def _template(self, table: Table) -> Record:
+        """Default values of a new row, cached until the table definitions change."""
+        cached = self._templates.get(table.logical_name)
+        if cached is not None and cached[0] == self.catalog.generation:
+            return cached[1]
+        template: Record = {}
         for name, column in table.columns.items():
             if column.type == "State":
-                record[name] = 0
+                template[name] = 0
             elif column.type == "Status":
-                record[name] = next((o.value for o in column.options if o.state == 0), None)
+                template[name] = next((o.value for o in column.options if o.state == 0), None)
             elif column.default_option is not None:
-                record[name] = column.default_option
+                template[name] = column.default_option
             elif column.type == "Boolean":
-                record[name] = False
+                template[name] = False
+        self._templates[table.logical_name] = (self.catalog.generation, template)
+        return template
+
+    def _defaults(self, table: Table, record_id: str, caller: Caller, now: str) -> Record:
+        record: Record = dict(self._template(table))
+        record[table.primary_id] = record_id
+        columns = table.columns
         user_ref = {"id": caller.user_id, "type": "systemuser"}
         for name in ("createdby", "modifiedby", "ownerid"):
-            if name in record:
+            if name in columns:
                 record[name] = dict(user_ref)
         for name in ("createdon", "modifiedon"):
-            if name in record:
+            if name in columns:
                 record[name] = now
         return record
 
     # --- key uniqueness ----------------------------------------------------------------
-    def _store(self, table: Table, record_id: str, record: Record) -> int:
+    def _store(self, table: Table, record_id: str, record: Record, *, new: bool = False) -> int:
         keys = record_key_values(table, record)
         for keyname, text in keys.items():
             owner = self.store.key_owner(table.logical_name, keyname, text)
@@ -205,8 +238,10 @@ class Writer:
                 raise errors.duplicate_key()
         version = self.store.next_version()
         record["versionnumber"] = version
-        self.store.put_many(table.logical_name, [(record_id, version, record)])
-        self.store.set_key_values(table.logical_name, record_id, keys)
+        # Nulls are not stored: a missing member reads, filters and renders as null.
+        stored = {name: value for name, value in record.items() if value is not None}
+        self.store.put_many(table.logical_name, [(record_id, version, stored)])
+        self.store.set_key_values(table.logical_name, record_id, keys, new=new)
         return version
 
     # --- operations --------------------------------------------------------------------
@@ -226,10 +261,11 @@ class Writer:
         """
         changes, children = self._changes(table, body, "create")
         given = changes.pop(table.primary_id, None)
+        record_id_given = record_id is not None
         record_id = record_id or given or str(uuid.uuid4())
         if not GUID.match(record_id):
             raise errors.bad_request("Invalid primary key value.")
-        if self.store.exists(table.logical_name, record_id):
+        if (record_id_given or given) and self.store.exists(table.logical_name, record_id):
             raise errors.duplicate_key()
         now = format_datetime(datetime.now(UTC))
         record = self._defaults(table, record_id, caller, now)
@@ -242,9 +278,13 @@ class Writer:
         if overridden:
             record["createdon"] = format_datetime(parse_datetime(overridden))
         self._computed(table, record)
-        version = self._store(table, record_id, record)
+        self._default_currency(table, record)
+        if caller.headers.get("mscrm.suppressduplicatedetection", "").lower() == "false":
+            self._detect_duplicates(table, record_id, record)
+        version = self._store(table, record_id, record, new=True)
         for child_table, lookup, child_body in children:
             child = dict(child_body)
+            self._check_party(table, child)
             self.create(
                 child_table,
                 child,
@@ -283,8 +323,11 @@ class Writer:
             record["modifiedon"] = format_datetime(datetime.now(UTC))
             record["modifiedby"] = {"id": caller.user_id, "type": "systemuser"}
         self._computed(table, record)
+        if caller.headers.get("mscrm.suppressduplicatedetection", "").lower() == "false":
+            self._detect_duplicates(table, record_id, record)
         version = self._store(table, record_id, record)
         for child_table, lookup, child_body in children:
+            self._check_party(table, child_body)
             self.create(
                 child_table,
                 dict(child_body),
@@ -292,6 +335,40 @@ class Writer:
                 key_columns={lookup: {"id": record_id, "type": table.logical_name}},
             )
         return Written(record_id, version, record, created=False)
+
+    def _check_party(self, parent: Table, party: dict[str, Any]) -> None:
+        mask = party.get("participationtypemask")
+        if parent.logical_name == "appointment" and mask not in APPOINTMENT_PARTY_MASKS:
+            raise errors.bad_request(
+                f"Participation type {mask} is not valid for an appointment party: use 5 "
+                "(required attendee), 6 (optional attendee) or 7 (organizer).",
+                errors.INVALID_ARGUMENT,
+            )
+
+    def _detect_duplicates(self, table: Table, record_id: str, record: Record) -> None:
+        """The published out-of-the-box rules: same account name, same contact e-mail."""
+        column = DUPLICATE_RULES.get(table.logical_name)
+        value = record.get(column) if column else None
+        if not column or not isinstance(value, str) or not value:
+            return
+        found = self.store.scalar(
+            f"SELECT id FROM records WHERE entity = ? AND id != ? "  # noqa: S608 - fixed names
+            f"AND json_extract(body, '$.{column}') = ? COLLATE NOCASE LIMIT 1",
+            [table.logical_name, record_id, value],
+        )
+        if found is not None:
+            raise errors.DataverseError(
+                412,
+                errors.DUPLICATE_DETECTED,
+                "A record was not created or updated because a duplicate of the current record "
+                "already exists.",
+            )
+
+    def insert_system_row(self, table: Table, row: Record) -> None:
+        """Stores a row the platform itself owns (seed data): defaults, no validation, no caller."""
+        record = {**self._template(table), **row}
+        self._computed(table, record)
+        self._store(table, str(row[table.primary_id]), record, new=True)
 
     def delete(self, table: Table, record_id: str) -> None:
         """Deletes a record (activity parties of an activity go with it).
@@ -303,7 +380,10 @@ class Writer:
             raise errors.record_not_found(table.logical_name, record_id)
         self.store.delete(table.logical_name, record_id)
         for child_table_name, lookup in table.collections.values():
-            for child_id, _, child in self.store.all_records(child_table_name):
-                ref = child.get(lookup)
-                if isinstance(ref, dict) and ref.get("id") == record_id:
-                    self.store.delete(child_table_name, child_id)
+            # `lookup` comes from the table definition, never from the request.
+            sql = (
+                "SELECT id, version, body FROM records WHERE entity = ? "  # noqa: S608
+                f"AND json_extract(body, '$.{lookup}.id') = ?"
+            )
+            for child_id, _, _ in self.store.query(sql, [child_table_name, record_id]):
+                self.store.delete(child_table_name, child_id)

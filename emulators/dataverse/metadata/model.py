@@ -26,6 +26,7 @@ AttributeType = Literal[
     "Uniqueidentifier",
     "EntityName",
     "PartyList",
+    "File",
 ]
 RequiredLevel = Literal["None", "SystemRequired", "ApplicationRequired", "Recommended"]
 Ownership = Literal["UserOwned", "OrganizationOwned", "None"]
@@ -66,6 +67,7 @@ class Column(BaseModel):
     max_value: float | None = None
     precision: int | None = None
     format: str | None = None
+    max_size_kb: int | None = None
     valid_for_create: bool = True
     valid_for_update: bool = True
     options: list[Option] = Field(default_factory=list)

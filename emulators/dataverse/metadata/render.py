@@ -26,6 +26,7 @@ ATTRIBUTE_CLASSES: dict[str, tuple[str, str]] = {
     "Uniqueidentifier": ("UniqueIdentifierAttributeMetadata", "UniqueidentifierType"),
     "EntityName": ("EntityNameAttributeMetadata", "EntityNameType"),
     "PartyList": ("LookupAttributeMetadata", "PartyListType"),
+    "File": ("FileAttributeMetadata", "FileType"),
 }
 
 
@@ -129,6 +130,8 @@ def attribute(table: Table, column: Column) -> dict[str, Any]:
         }
     if column.type in ("Lookup", "Customer", "Owner", "PartyList"):
         out["Targets"] = list(column.targets)
+    if column.type == "File":
+        out["MaxSizeInKB"] = column.max_size_kb or 32768
     if column.type in ("Picklist", "State", "Status"):
         out["DefaultFormValue"] = column.default_option
     return out

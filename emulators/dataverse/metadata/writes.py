@@ -32,6 +32,7 @@ _CLASS_TYPES: dict[str, AttributeType] = {
     "BooleanAttributeMetadata": "Boolean",
     "DateTimeAttributeMetadata": "DateTime",
     "PicklistAttributeMetadata": "Picklist",
+    "FileAttributeMetadata": "File",
 }
 
 
@@ -77,7 +78,8 @@ def column_from_body(body: dict[str, Any]) -> Column:
     odata_type = (
         str(body.get("@odata.type", "")).lstrip("#").removeprefix("Microsoft.Dynamics.CRM.")
     )
-    kind = _CLASS_TYPES.get(odata_type)
+    # CreateEntities sends Complex<Type>AttributeMetadata, the same shapes under another name.
+    kind = _CLASS_TYPES.get(odata_type.removeprefix("Complex"))
     schema = body.get("SchemaName")
     if kind is None or not isinstance(schema, str) or not schema:
         raise errors.bad_request(
@@ -102,6 +104,10 @@ def column_from_body(body: dict[str, Any]) -> Column:
         if fmt in ("DateOnly", "DateAndTime", "Email", "Text", "TextArea", "Url", "Phone")
         else None,
         options=_options(body) if kind == "Picklist" else [],
+        max_size_kb=body.get("MaxSizeInKB") if kind == "File" else None,
+        # File content is uploaded to the column's own URL, never set in Create/Update.
+        valid_for_create=kind != "File",
+        valid_for_update=kind != "File",
         is_custom=True,
     )
 
@@ -176,6 +182,17 @@ class MetadataWriter:
                 errors.DUPLICATE_KEY,
             )
         table.columns[column.logical_name] = column
+        if column.type == "File":
+            name_column = f"{column.logical_name}_name"
+            table.columns[name_column] = Column(
+                logical_name=name_column,
+                schema_name=f"{column.schema_name}_Name",
+                type="String",
+                max_length=200,
+                valid_for_create=False,
+                valid_for_update=False,
+                is_custom=True,
+            )
         self.catalog.save(table)
         return column
 
@@ -227,6 +244,33 @@ class MetadataWriter:
         self.catalog.save(referencing)
         self.catalog.save_relationship(relationship)
         return relationship
+
+    def insert_option(self, body: dict[str, Any]) -> int:
+        """InsertOptionValue: adds a choice to a local option set; returns its value.
+
+        Raises:
+            DataverseError: 400 for an unknown choice column or a value already in use.
+        """
+        table = self.catalog.table(str(body.get("EntityLogicalName", "")))
+        column = table.columns.get(str(body.get("AttributeLogicalName", ""))) if table else None
+        if table is None or column is None or column.type != "Picklist":
+            raise errors.bad_request(
+                "InsertOptionValue needs the EntityLogicalName and AttributeLogicalName of a "
+                "choice column.",
+                errors.INVALID_ARGUMENT,
+            )
+        used = {option.value for option in column.options}
+        value = body.get("Value")
+        if value is None:
+            value = max([*used, 100_000_000 - 1]) + 1
+        if int(value) in used:
+            raise errors.bad_request(
+                f"An option with the value {value} already exists in '{column.logical_name}'.",
+                errors.DUPLICATE_KEY,
+            )
+        column.options.append(Option(value=int(value), label=label_text(body.get("Label"), "")))
+        self.catalog.save(table)
+        return int(value)
 
     def create_key(self, table: Table, body: dict[str, Any]) -> AlternateKey:
         """POST EntityDefinitions(...)/Keys; the key starts Pending.
@@ -299,4 +343,12 @@ class MetadataWriter:
                             (table.logical_name, key.logical_name, text, record_id),
                         )
             key.status = "Failed" if failed else "Active"
+            for name in key.key_attributes if not failed else []:
+                column = table.columns[name]
+                self.store.index_column(
+                    table.logical_name,
+                    name,
+                    nocase=column.type in ("String", "Lookup"),
+                    lookup=column.type == "Lookup",
+                )
             self.catalog.save(table)

@@ -13,10 +13,13 @@ def label(text: str) -> dict[str, Any]:
     return {
         "@odata.type": "Microsoft.Dynamics.CRM.Label",
         "LocalizedLabels": [
-            {"@odata.type": "Microsoft.Dynamics.CRM.LocalizedLabel", "Label": text,
-             "LanguageCode": 1033}
+            {
+                "@odata.type": "Microsoft.Dynamics.CRM.LocalizedLabel",
+                "Label": text,
+                "LanguageCode": 1033,
+            }
         ],
-    }  # fmt: skip
+    }
 
 
 def string_column(schema: str, max_length: int = 100) -> dict[str, Any]:

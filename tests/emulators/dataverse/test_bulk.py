@@ -73,10 +73,13 @@ def test_update_multiple_answers_204_and_first_duplicate_wins(
 def test_upsert_multiple_creates_then_updates_by_key(fresh_dataverse: DataverseEmulator) -> None:
     def targets(suffix: str) -> list[dict[str, str]]:
         return [
-            {"@odata.type": CONTACT, "@odata.id": f"contacts(new_sourceid='P-{i}')",
-             "lastname": f"Patient {i}{suffix}"}
+            {
+                "@odata.type": CONTACT,
+                "@odata.id": f"contacts(new_sourceid='P-{i}')",
+                "lastname": f"Patient {i}{suffix}",
+            }
             for i in range(5)
-        ]  # fmt: skip
+        ]
 
     url = "contacts/Microsoft.Dynamics.CRM.UpsertMultiple"
     with fresh_dataverse.client() as api:
@@ -96,13 +99,36 @@ def test_upsert_multiple_rejects_key_in_body_on_create_and_duplicate_keys(
     url = "contacts/Microsoft.Dynamics.CRM.UpsertMultiple"
     with fresh_dataverse.client() as api:
         add_source_key(api)
-        in_body = api.post(url, json={"Targets": [
-            {"@odata.type": CONTACT, "@odata.id": "contacts(new_sourceid='P-1')",
-             "new_sourceid": "P-1", "lastname": "X"}]})  # fmt: skip
-        duplicate = api.post(url, json={"Targets": [
-            {"@odata.type": CONTACT, "@odata.id": "contacts(new_sourceid='P-2')", "lastname": "X"},
-            {"@odata.type": CONTACT, "@odata.id": "contacts(new_sourceid='P-2')", "lastname": "Y"},
-        ]})  # fmt: skip
+        in_body = api.post(
+            url,
+            json={
+                "Targets": [
+                    {
+                        "@odata.type": CONTACT,
+                        "@odata.id": "contacts(new_sourceid='P-1')",
+                        "new_sourceid": "P-1",
+                        "lastname": "X",
+                    }
+                ]
+            },
+        )
+        duplicate = api.post(
+            url,
+            json={
+                "Targets": [
+                    {
+                        "@odata.type": CONTACT,
+                        "@odata.id": "contacts(new_sourceid='P-2')",
+                        "lastname": "X",
+                    },
+                    {
+                        "@odata.type": CONTACT,
+                        "@odata.id": "contacts(new_sourceid='P-2')",
+                        "lastname": "Y",
+                    },
+                ]
+            },
+        )
     assert in_body.status_code == 400
     assert in_body.json() == {
         "error": {"code": "0x80040216", "message": "An unexpected error occurred."}
@@ -114,10 +140,15 @@ def test_thousand_contacts_through_create_multiple_in_well_under_a_second(
     fresh_dataverse: DataverseEmulator,
 ) -> None:
     targets = [
-        {"@odata.type": CONTACT, "firstname": f"F{i}", "lastname": f"Patient {i}",
-         "emailaddress1": f"p{i}@example.test", "birthdate": "1980-02-03"}
+        {
+            "@odata.type": CONTACT,
+            "firstname": f"F{i}",
+            "lastname": f"Patient {i}",
+            "emailaddress1": f"p{i}@example.test",
+            "birthdate": "1980-02-03",
+        }
         for i in range(1000)
-    ]  # fmt: skip
+    ]
     with fresh_dataverse.client() as api:
         started = time.perf_counter()
         response = api.post(
@@ -128,3 +159,25 @@ def test_thousand_contacts_through_create_multiple_in_well_under_a_second(
     assert len(response.json()["Ids"]) == 1000
     print(f"CreateMultiple of 1,000 contacts: {elapsed:.3f} s")
     assert elapsed < 0.9, f"CreateMultiple of 1,000 contacts took {elapsed:.2f} s"
+
+
+def test_update_multiple_with_missing_ids_and_delete_multiple(
+    fresh_dataverse: DataverseEmulator,
+) -> None:
+    missing = "00000000-0000-0000-0000-0000000000bb"
+    with fresh_dataverse.client() as api:
+        update = api.post(
+            "contacts/Microsoft.Dynamics.CRM.UpdateMultiple",
+            json={"Targets": [{"@odata.type": CONTACT, "contactid": missing, "lastname": "X"}]},
+        )
+        delete = api.post(
+            "contacts/Microsoft.Dynamics.CRM.DeleteMultiple",
+            json={"Targets": [{"@odata.type": CONTACT, "contactid": missing}]},
+        )
+    assert update.status_code == 404
+    assert update.json()["error"] == {
+        "code": "0x80040217",
+        "message": f"Contact With Ids = {missing} Do Not Exist",
+    }
+    assert delete.status_code == 400
+    assert delete.json()["error"]["message"] == "DeleteMultiple has not yet been implemented."

@@ -42,6 +42,18 @@ def test_create_with_representation_answers_201_and_selected_columns(
     assert set(body) == {"@odata.context", "@odata.etag", "name", "revenue", "accountid"}
 
 
+def test_money_gets_the_base_currency(fresh_dataverse: DataverseEmulator) -> None:
+    with fresh_dataverse.client() as api:
+        url = api.post("accounts", json={"name": "A", "revenue": 10.5}).headers["OData-EntityId"]
+        without_money = api.post("accounts", json={"name": "B"}).headers["OData-EntityId"]
+        currency = api.get("transactioncurrencies?$select=isocurrencycode").json()["value"][0]
+        first = api.get(f"{url}?$select=_transactioncurrencyid_value").json()
+        second = api.get(f"{without_money}?$select=_transactioncurrencyid_value").json()
+    assert currency["isocurrencycode"] == "GBP"
+    assert first["_transactioncurrencyid_value"] == currency["transactioncurrencyid"]
+    assert second["_transactioncurrencyid_value"] is None
+
+
 def test_patch_by_id_updates_and_missing_id_with_if_match_is_404(
     fresh_dataverse: DataverseEmulator,
 ) -> None:
@@ -49,8 +61,9 @@ def test_patch_by_id_updates_and_missing_id_with_if_match_is_404(
         url = api.post("contacts", json={"lastname": "Nowak"}).headers["OData-EntityId"]
         updated = api.patch(url, json={"firstname": "Ewa"}, headers={"If-Match": "*"})
         missing_id = "00000000-0000-0000-0000-000000000001"
-        missing = api.patch(f"contacts({missing_id})", json={"firstname": "X"},
-                            headers={"If-Match": "*"})  # fmt: skip
+        missing = api.patch(
+            f"contacts({missing_id})", json={"firstname": "X"}, headers={"If-Match": "*"}
+        )
         record = api.get(url).json()
     assert updated.status_code == 204
     assert record["fullname"] == "Ewa Nowak"
@@ -84,13 +97,15 @@ def test_upsert_by_alternate_key_reports_created_then_updated(
         add_source_key(api)
         plain = api.patch("contacts(new_sourceid='P-1')", json={"lastname": "Okafor"})
         created = api.patch(
-            "contacts(new_sourceid='P-2')?$select=contactid", json={"lastname": "Becker"},
+            "contacts(new_sourceid='P-2')?$select=contactid",
+            json={"lastname": "Becker"},
             headers=prefer,
-        )  # fmt: skip
+        )
         updated = api.patch(
             "contacts(new_sourceid='P-2')?$select=contactid",
-            json={"lastname": "Becker-Hart", "new_sourceid": "CHANGED"}, headers=prefer,
-        )  # fmt: skip
+            json={"lastname": "Becker-Hart", "new_sourceid": "CHANGED"},
+            headers=prefer,
+        )
         record = api.get("contacts(new_sourceid='P-2')?$select=lastname,new_sourceid").json()
     assert plain.status_code == 204
     assert plain.headers["OData-EntityId"] == (
@@ -126,8 +141,9 @@ def test_duplicate_alternate_key_on_create_is_rejected(fresh_dataverse: Datavers
 
 def test_delete_then_404_and_etag_rules(fresh_dataverse: DataverseEmulator) -> None:
     with fresh_dataverse.client() as api:
-        created = api.post("contacts", json={"lastname": "Hart"}, headers={"Prefer":
-                           "return=representation"})  # fmt: skip
+        created = api.post(
+            "contacts", json={"lastname": "Hart"}, headers={"Prefer": "return=representation"}
+        )
         url = f"contacts({created.json()['contactid']})"
         etag = created.json()["@odata.etag"]
         not_modified = api.get(url, headers={"If-None-Match": etag})
@@ -162,3 +178,23 @@ def test_unknown_body_property_is_400(
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "0x0"
     assert message in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("contacts", [{"lastname": "x"}]),
+        ("appointments", {"subject": "x", "appointment_activity_parties": ["not an object"]}),
+        ("EntityDefinitions", {"SchemaName": "new_X", "Attributes": ["not an object"]}),
+        (
+            "EntityDefinitions(LogicalName='contact')/Keys",
+            {"SchemaName": "new_K", "KeyAttributes": 5},
+        ),
+    ],
+)
+def test_bodies_of_the_wrong_shape_are_400(
+    fresh_dataverse: DataverseEmulator, path: str, body: object
+) -> None:
+    with fresh_dataverse.client() as api:
+        response = api.post(path, json=body)
+    assert response.status_code == 400
