@@ -138,7 +138,7 @@ class DataverseDestination:
             target,
             behaviour_for(table, allow_block_upload=self.settings.allow_block_upload),
             options,
-            collection_of=self.collection_of,
+            describe=self.table_info,
             max_batch=self.settings.max_batch_size,
             max_upload_bytes=max_upload,
         )

@@ -34,7 +34,8 @@ CREATE_ONLY = frozenset({"overriddencreatedon", "importsequencenumber"})
 MAX_REQUEST_CHARS = 16_000_000
 LOOKUP_TABLE = "Microsoft.Dynamics.CRM.lookuplogicalname"
 GUID_IN_BIND = re.compile(r"\(([0-9a-fA-F-]{36})\)$")
-CollectionOf = Callable[[str], Awaitable[str]]
+KEY_BIND = re.compile(r"^/?(?P<set>[A-Za-z_]\w*)\((?P<col>[A-Za-z_]\w*)='(?P<val>(?:[^']|'')*)'\)$")
+Describe = Callable[[str], Awaitable[TableInfo]]
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class TableWriter:
         behaviour: TableBehaviour,
         options: WriteOptions,
         *,
-        collection_of: CollectionOf,
+        describe: Describe,
         max_batch: int,
         max_upload_bytes: int | None = None,
     ) -> None:
@@ -101,7 +102,8 @@ class TableWriter:
         self.info = target.info
         self.behaviour = behaviour
         self.options = options
-        self.collection_of = collection_of
+        self.describe = describe
+        self._bind_ids: dict[str, str] = {}
         self.max_batch = max_batch
         self.max_upload_bytes = max_upload_bytes
         self.stats = ClientStats()
@@ -173,6 +175,7 @@ class TableWriter:
         await self._load_existing(items)
         new = [item for item in items if item.existing is None]
         existing = [item for item in items if item.existing is not None]
+        await self._resolve_key_binds([item for item in existing if self._columns_unchanged(item)])
         changed: list[Item] = []
         for item in existing:
             if self._unchanged(item):
@@ -234,19 +237,59 @@ class TableWriter:
 
     def _unchanged(self, item: Item) -> bool:
         current = item.existing or {}
-        payload = self.behaviour.update_payload(item.record)
-        for name, value in payload.items():
-            if name == self.target.key_column or name in CREATE_ONLY:
+        if not self._columns_unchanged(item):
+            return False
+        for name, value in self.behaviour.update_payload(item.record).items():
+            if not is_bind(name):
                 continue
-            if is_bind(name):
-                column = lookup_column(name.split("@", 1)[0], self.info)
-                guid = GUID_IN_BIND.search(str(value or ""))
-                stored = str(current.get(lookup_value_column(column or "?")) or "")
-                if column is None or guid is None or guid.group(1).lower() != stored.lower():
-                    return False
-            elif not self._stored_equals(name, value, current):
+            column = lookup_column(name.split("@", 1)[0], self.info)
+            found = GUID_IN_BIND.search(str(value or ""))
+            guid = found.group(1) if found else self._bind_ids.get(str(value))
+            stored = str(current.get(lookup_value_column(column or "?")) or "")
+            if column is None or guid is None or guid.lower() != stored.lower():
                 return False
         return self.behaviour.same_state(item.record, current)
+
+    def _columns_unchanged(self, item: Item) -> bool:
+        current = item.existing or {}
+        for name, value in self.behaviour.update_payload(item.record).items():
+            if name == self.target.key_column or name in CREATE_ONLY or is_bind(name):
+                continue
+            if not self._stored_equals(name, value, current):
+                return False
+        return True
+
+    async def _resolve_key_binds(self, items: list[Item]) -> None:
+        """Ids behind `/<set>(<key>='...')` binds, so an unchanged lookup is seen as unchanged."""
+        wanted: dict[tuple[str, str, str], set[str]] = {}
+        for item in items:
+            for name, value in self.behaviour.update_payload(item.record).items():
+                match = KEY_BIND.match(str(value)) if is_bind(name) and value else None
+                column = lookup_column(name.split("@", 1)[0], self.info) if match else None
+                if match is None or column is None or str(value) in self._bind_ids:
+                    continue
+                target = await self._target_of(match["set"], self.info.columns[column].targets)
+                if target is not None:
+                    group = (match["set"], match["col"], target.primary_id)
+                    wanted.setdefault(group, set()).add(match["val"].replace("''", "'"))
+        for (collection, key_column, primary_id), values in wanted.items():
+            for condition in or_filters(key_column, sorted(values)):
+                rows = await self.client.get_all(
+                    collection,
+                    {"$select": f"{primary_id},{key_column}", "$filter": condition},
+                    stats=self.stats,
+                )
+                for row in rows:
+                    bind = "/" + key_url(collection, key_column, row[key_column])
+                    self._bind_ids[bind] = str(row[primary_id])
+                    self._bind_ids[bind[1:]] = str(row[primary_id])
+
+    async def _target_of(self, collection: str, targets: list[str]) -> TableInfo | None:
+        for table in targets:
+            info = await self.describe(table)
+            if info.collection == collection:
+                return info
+        return None
 
     def _stored_equals(self, name: str, value: Any, current: dict[str, Any]) -> bool:
         if "@" in name or name.startswith("_") or isinstance(value, list | dict):
@@ -267,7 +310,8 @@ class TableWriter:
                     targets[0] if len(targets) == 1 else None
                 )
                 if guid and table:
-                    values[name] = f"/{await self.collection_of(str(table))}({guid})"
+                    collection = (await self.describe(str(table))).collection
+                    values[name] = f"/{collection}({guid})"
                 elif not guid:
                     values[name] = None
             elif name in self.info.columns and name not in {*CREATE_ONLY, self.target.key_column}:

@@ -318,7 +318,7 @@ def test_read_back_sum_and_rollback(fresh_dataverse: Any) -> None:
     assert out["left"] == 0
 
 
-def test_a_changed_lookup_is_restored_from_its_before_image(fresh_dataverse: Any) -> None:
+def test_lookups_by_key_compare_unchanged_and_restore(fresh_dataverse: Any) -> None:
     destination = provisioned(fresh_dataverse)
     practices = [{"new_sourceid": f"aerona.practice.L{n}", "name": f"Practice {n}"} for n in (1, 2)]
 
@@ -329,6 +329,8 @@ def test_a_changed_lookup_is_restored_from_its_before_image(fresh_dataverse: Any
     async def work() -> tuple[Any, Any, Any, Any]:
         accounts = await destination.write("account", practices, WriteOptions())
         await destination.write("contact", [patient_at(1)], WriteOptions())
+        again = await destination.write("contact", [patient_at(1)], WriteOptions())
+        assert again.counts() == {"unchanged": 1}  # the bind by key resolves to the same id
         moved = await destination.write("contact", [patient_at(2)], WriteOptions())
         await destination.restore("contact", moved.before_images)
         back = await destination.read_back(
