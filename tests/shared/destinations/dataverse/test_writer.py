@@ -11,7 +11,8 @@ import pytest
 from shared.destinations.base import WriteOptions, WriteResult
 from shared.destinations.dataverse import behaviours
 from shared.destinations.dataverse.behaviours import TableBehaviour, behaviour_for
-from shared.destinations.dataverse.writer import TableTarget, TableWriter
+from shared.destinations.dataverse.current import TableTarget
+from shared.destinations.dataverse.writer import TableWriter
 from shared.destinations.schema import TableInfo
 from tests.fixtures.dataverse_fake import FakeDataverse, contact_info, fake_client
 
