@@ -156,6 +156,8 @@ class ReferenceChecker:
                 survivors = [self._resolve(reference, index, item, sink) for item in value]
                 if survivors != value:
                     setattr(record, reference.field, survivors)
+            elif value in index.seen and value not in index.rejected and value not in index.merged:
+                continue  # the common case, inlined: an accepted parent
             else:
                 survivor = self._resolve(reference, index, value, sink)
                 if survivor != value:
