@@ -245,4 +245,5 @@ class QualityProfiler:
             objects=[state.tally.to_model(kind) for kind, state in self._kinds.items()],
             files=[tally.to_model(file) for file, tally in self._files.items()],
             quarantine_rows=sum(state.tally.quarantined for state in self._kinds.values()),
+            unchecked_references=sorted(f"{k}.{f}" for k, f in self._references.unchecked),
         )
