@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
 
+import phonenumbers
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -103,6 +104,13 @@ class QualityConfig(BaseModel):
         if unknown:
             raise ValueError(f"unknown reason codes: {', '.join(unknown)}")
         return overrides
+
+    @field_validator("phone_region")
+    @classmethod
+    def _known_region(cls, region: str | None) -> str | None:
+        if region is not None and region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"unknown phone region {region!r} (ISO 3166 alpha-2, e.g. GB)")
+        return region.upper() if region else None
 
     @field_validator("required_fields")
     @classmethod
