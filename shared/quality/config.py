@@ -91,6 +91,14 @@ class QualityConfig(BaseModel):
     document_size_measured_on: Literal["base64", "raw"] = "base64"
     max_examples: int = Field(default=5, ge=0, le=100)
 
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _yaml_off(cls, rules: object) -> object:
+        """YAML 1.1 reads an unquoted `off` as false; in a rule setting it means "off"."""
+        if isinstance(rules, dict):
+            return {name: "off" if value is False else value for name, value in rules.items()}
+        return rules
+
     @field_validator("rules")
     @classmethod
     def _fill_defaults(cls, rules: dict[RuleName, RuleSetting]) -> dict[RuleName, RuleSetting]:
