@@ -97,6 +97,8 @@ class QualityProfiler:
         )
         self._duplicates = DuplicatePatients()
         self._files: dict[str, FileTally] = {}
+        self._last_file: str | None = None
+        self._last_file_tally = FileTally(0)
         self._sink = RowSink(source_columns)
 
     def _severity(self, rule: RuleName) -> Severity | None:
@@ -163,10 +165,13 @@ class QualityProfiler:
             The same outcome, with findings added and `merged_into` set for a merged duplicate;
             its `status` is final.
         """
-        state = self._state(object_kind)
+        state = self._kinds.get(object_kind) or self._state(object_kind)
         tally = state.tally
         tally.rows_read += 1
-        self._file(outcome.source_ref.file).rows += 1
+        file = outcome.source_ref.file
+        if file != self._last_file:  # rows come file by file: skip the lookup within one
+            self._last_file, self._last_file_tally = file, self._file(file)
+        self._last_file_tally.rows += 1
         if self._overrides and outcome.findings:
             outcome.findings = [self._override(f) for f in outcome.findings]
         record = outcome.record
@@ -240,4 +245,5 @@ class QualityProfiler:
             objects=[state.tally.to_model(kind) for kind, state in self._kinds.items()],
             files=[tally.to_model(file) for file, tally in self._files.items()],
             quarantine_rows=sum(state.tally.quarantined for state in self._kinds.values()),
+            unchecked_references=sorted(f"{k}.{f}" for k, f in self._references.unchecked),
         )

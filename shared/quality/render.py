@@ -50,6 +50,10 @@ def render_summary(report: QualityReport, *, top_reasons: int = 3) -> str:
     lines = [f"Data quality as of {report.as_of.isoformat()}: {_rows(total)}"]
     for profile in report.objects:
         lines += _object_lines(profile, top_reasons)
+    if report.unchecked_references:
+        lines.append(
+            "References not checked (parent not read): " + ", ".join(report.unchecked_references)
+        )
     if report.files:
         lines.append("Files")
         for file in report.files:
