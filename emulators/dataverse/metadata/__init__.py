@@ -1,0 +1,1 @@
+"""Table definitions: the model, the seeded standard tables and the EntityDefinitions API."""

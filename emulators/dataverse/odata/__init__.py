@@ -1,0 +1,1 @@
+"""OData v4 pieces the Web API uses: $filter expressions, key segments and URL paths."""

@@ -1,0 +1,149 @@
+"""Contract tests for @odata.bind lookups, polymorphic navigation, lookup annotations (11, 12)."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.emulators.dataverse.helpers import add_key
+from tests.fixtures.dataverse_emulator import DataverseEmulator
+
+ANNOTATIONS = {"Prefer": 'odata.include-annotations="*"'}
+
+
+def _create(api: httpx.Client, entity_set: str, body: dict[str, object]) -> str:
+    response = api.post(entity_set, json=body)
+    assert response.status_code == 204, response.text
+    return response.headers["OData-EntityId"].rsplit("(", 1)[1].rstrip(")")
+
+
+def test_polymorphic_parent_customer_reads_back_with_annotations(
+    fresh_dataverse: DataverseEmulator,
+) -> None:
+    with fresh_dataverse.client() as api:
+        account = _create(api, "accounts", {"name": "Bright Smile Dental"})
+        guardian = _create(api, "contacts", {"firstname": "Ewa", "lastname": "Nowak"})
+        child = _create(
+            api,
+            "contacts",
+            {
+                "lastname": "Nowak",
+                "parentcustomerid_account@odata.bind": f"/accounts({account})",
+            },
+        )
+        as_account = api.get(
+            f"contacts({child})?$select=_parentcustomerid_value", headers=ANNOTATIONS
+        ).json()
+        api.patch(
+            f"contacts({child})",
+            json={"parentcustomerid_contact@odata.bind": f"contacts({guardian})"},
+        )
+        as_contact = api.get(
+            f"contacts({child})?$select=_parentcustomerid_value", headers=ANNOTATIONS
+        ).json()
+    prefix = "_parentcustomerid_value@"
+    assert as_account["_parentcustomerid_value"] == account
+    assert as_account[prefix + "Microsoft.Dynamics.CRM.lookuplogicalname"] == "account"
+    assert as_account[prefix + "Microsoft.Dynamics.CRM.associatednavigationproperty"] == (
+        "parentcustomerid_account"
+    )
+    assert as_account[prefix + "OData.Community.Display.V1.FormattedValue"] == "Bright Smile Dental"
+    assert as_contact["_parentcustomerid_value"] == guardian
+    assert as_contact[prefix + "Microsoft.Dynamics.CRM.lookuplogicalname"] == "contact"
+
+
+def test_bind_on_plain_polymorphic_column_is_undeclared(fresh_dataverse: DataverseEmulator) -> None:
+    with fresh_dataverse.client() as api:
+        account = _create(api, "accounts", {"name": "Bright Smile Dental"})
+        response = api.post(
+            "contacts",
+            json={
+                "lastname": "Nowak",
+                "parentcustomerid@odata.bind": f"/accounts({account})",
+            },
+        )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "0x80048d19"
+    assert response.json()["error"]["message"].startswith(
+        "Error identified in Payload provided by the user for Entity :'contacts' ----> "
+        "InnerException : Microsoft.OData.ODataException: An undeclared property "
+        "'parentcustomerid' which only has property annotations in the payload but no "
+        "property value was found in the payload."
+    )
+
+
+def test_custom_lookup_binds_by_schema_name_only(fresh_dataverse: DataverseEmulator) -> None:
+    with fresh_dataverse.client() as api:
+        api.post(
+            "RelationshipDefinitions",
+            json={
+                "@odata.type": "Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata",
+                "SchemaName": "new_account_contact_clinic",
+                "ReferencedEntity": "account",
+                "ReferencedAttribute": "accountid",
+                "ReferencingEntity": "contact",
+                "Lookup": {
+                    "@odata.type": "Microsoft.Dynamics.CRM.LookupAttributeMetadata",
+                    "SchemaName": "new_ClinicId",
+                },
+            },
+        ).raise_for_status()
+        account = _create(api, "accounts", {"name": "Clinic"})
+        good = api.post(
+            "contacts", json={"lastname": "A", "new_ClinicId@odata.bind": f"/accounts({account})"}
+        )
+        lowered = api.post(
+            "contacts", json={"lastname": "B", "new_clinicid@odata.bind": f"/accounts({account})"}
+        )
+    assert good.status_code == 204
+    assert lowered.status_code == 400
+    assert "'new_clinicid'" in lowered.json()["error"]["message"]
+
+
+def test_bind_to_missing_record_and_by_alternate_key(fresh_dataverse: DataverseEmulator) -> None:
+    missing = "00000000-0000-0000-0000-0000000000aa"
+    with fresh_dataverse.client() as api:
+        _create(api, "accounts", {"name": "Clinic", "accountnumber": "ACC-1"})
+        not_found = api.post(
+            "contacts",
+            json={"lastname": "A", "parentcustomerid_account@odata.bind": f"/accounts({missing})"},
+        )
+        add_key(api, "account", "new_AccountNumberKey", ["accountnumber"])
+        by_key = api.post(
+            "contacts",
+            json={
+                "lastname": "B",
+                "parentcustomerid_account@odata.bind": "/accounts(accountnumber='ACC-1')",
+            },
+        )
+    assert not_found.status_code == 404
+    assert not_found.json()["error"]["message"] == f"account With Id = {missing} Does Not Exist"
+    assert by_key.status_code == 204
+
+
+def test_owner_bind_and_disabled_owner_policy(fresh_dataverse: DataverseEmulator) -> None:
+    with fresh_dataverse.client() as api:
+        disabled = api.get(
+            "systemusers?$select=systemuserid,isdisabled"
+            "&$filter=internalemailaddress eq 'grace.okafor@brightsmile.example'"
+        ).json()["value"][0]
+        accepted = api.post(
+            "contacts",
+            json={
+                "lastname": "A",
+                "ownerid@odata.bind": f"/systemusers({disabled['systemuserid']})",
+            },
+        )
+        fresh_dataverse.admin.settings(reject_disabled_owner=True)
+        rejected = api.post(
+            "contacts",
+            json={
+                "lastname": "B",
+                "ownerid@odata.bind": f"/systemusers({disabled['systemuserid']})",
+            },
+        )
+    assert disabled["isdisabled"] is True
+    assert accepted.status_code == 204
+    assert rejected.status_code == 400
+    assert rejected.json()["error"]["message"].startswith(
+        f"The user with SystemUserId={disabled['systemuserid']} in OrganizationContext="
+    )
