@@ -1,1 +1,1 @@
-"""destinations package."""
+"""Destinations behind one Protocol (`base.Destination`), created by name through `registry`."""

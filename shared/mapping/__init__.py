@@ -1,1 +1,2 @@
-"""mapping package."""
+"""Destination maps: the YAML format, loading with per-pair layers, schema needs, the engine
+that turns canonical records into destination payloads, and the confirmation gate."""

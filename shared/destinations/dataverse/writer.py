@@ -1,0 +1,398 @@
+"""Bulk upsert of one table's records by alternate key, with per-record results and before-images.
+
+Per chunk: one query reads the records that already exist (their ids and the current values of
+the columns we are about to write: the before-images), then new records go in one CreateMultiple
+(which returns their ids and accepts create-only columns such as `overriddencreatedon`) and
+changed ones in one UpsertMultiple; records identical to what is stored are left alone. A bulk
+request that fails (one bad record fails all on standard tables) is split in halves until the bad
+records stand alone, so each gets its own `rejected` result with the service's error code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.destinations.base import BeforeImage, Payload, RecordResult, WriteOptions, WriteResult
+from shared.destinations.dataverse.behaviours import TableBehaviour
+from shared.destinations.dataverse.client import ClientStats, DataverseClient
+from shared.destinations.dataverse.odata import (
+    is_bind,
+    key_problem,
+    key_url,
+    lookup_value_column,
+    or_filters,
+    same_value,
+)
+from shared.destinations.errors import DestinationError, RecordRejected
+from shared.destinations.schema import TableInfo
+
+CREATE_ONLY = frozenset({"overriddencreatedon", "importsequencenumber"})
+MAX_REQUEST_CHARS = 16_000_000
+LOOKUP_TABLE = "Microsoft.Dynamics.CRM.lookuplogicalname"
+GUID_IN_BIND = re.compile(r"\(([0-9a-fA-F-]{36})\)$")
+CollectionOf = Callable[[str], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class TableTarget:
+    """What the writer needs to know about a table (from `describe`)."""
+
+    info: TableInfo
+    key_column: str
+    run_column: str | None = None
+    bulk: bool = True
+
+
+@dataclass
+class Item:
+    """One record on its way: its position in the call, key, payload and current row."""
+
+    index: int
+    key: str
+    record: dict[str, Any]
+    existing: dict[str, Any] | None = None
+    result: RecordResult | None = field(default=None)
+
+
+def write_headers(options: WriteOptions) -> dict[str, str]:
+    """Optional Web API headers the operator switched on (duplicate detection stays off)."""
+    suppress = "false" if options.duplicate_detection else "true"
+    headers = {"MSCRM.SuppressDuplicateDetection": suppress}
+    if options.bypass_business_logic:
+        headers["MSCRM.BypassBusinessLogicExecution"] = "CustomSync,CustomAsync"
+    if options.suppress_flows:
+        headers["MSCRM.SuppressCallbackRegistrationExpanderJob"] = "true"
+    return headers
+
+
+def lookup_column(nav: str, info: TableInfo) -> str | None:
+    """The lookup column behind a navigation property (`parentcustomerid_contact` -> ...)."""
+    name = nav.lower()
+    for column in info.columns.values():
+        if column.type != "lookup":
+            continue
+        if name == column.name or any(
+            name.startswith(f"{column.name}_{target}") for target in column.targets
+        ):
+            return column.name
+    return None
+
+
+class TableWriter:
+    """Writes records of one table for one call of `Destination.write`."""
+
+    def __init__(
+        self,
+        client: DataverseClient,
+        target: TableTarget,
+        behaviour: TableBehaviour,
+        options: WriteOptions,
+        *,
+        collection_of: CollectionOf,
+        max_batch: int,
+        max_upload_bytes: int | None = None,
+    ) -> None:
+        self.client = client
+        self.target = target
+        self.info = target.info
+        self.behaviour = behaviour
+        self.options = options
+        self.collection_of = collection_of
+        self.max_batch = max_batch
+        self.max_upload_bytes = max_upload_bytes
+        self.stats = ClientStats()
+        self.headers = write_headers(options)
+        self.context = {
+            "run_id": options.run_id,
+            "table": self.info.name,
+            "batch_id": options.batch_id,
+        }
+
+    async def write(self, records: Sequence[Payload]) -> WriteResult:
+        """Per-record results in input order, plus before-images of updated records."""
+        items, rejected = self._prepare(records)
+        images: list[BeforeImage] = []
+        for chunk_images in await asyncio.gather(*map(self._write_chunk, self._chunks(items))):
+            images.extend(chunk_images)
+        results = {item.index: item.result for item in items if item.result is not None}
+        results.update(rejected)
+        return WriteResult(
+            table=self.info.name,
+            batch_id=self.options.batch_id,
+            results=[results[index] for index in sorted(results)],
+            before_images=images,
+            requests=self.stats.requests,
+            throttled=self.stats.throttled,
+        )
+
+    def _prepare(self, records: Sequence[Payload]) -> tuple[list[Item], dict[int, RecordResult]]:
+        items: list[Item] = []
+        rejected: dict[int, RecordResult] = {}
+        seen: set[str] = set()
+        run_column = self.target.run_column
+        for index, raw in enumerate(records):
+            record = dict(raw)
+            key = record.get(self.target.key_column)
+            problem = key_problem(key)
+            if problem is None and str(key) in seen:
+                problem = "duplicate_key_in_batch"
+            if problem is None:
+                record, problem = self.behaviour.prepare(record, self.max_upload_bytes)
+            if problem is not None:
+                rejected[index] = RecordResult(
+                    key=str(key or ""), status="rejected", reason_code=problem
+                )
+                continue
+            seen.add(str(key))
+            if run_column and self.options.run_id:
+                record.setdefault(run_column, self.options.run_id)
+            items.append(Item(index, str(key), record))
+        return items, rejected
+
+    def _chunks(self, items: list[Item]) -> Iterator[list[Item]]:
+        chunk: list[Item] = []
+        size = 0
+        for item in items:
+            item_size = sum(len(str(value)) for value in item.record.values())
+            if chunk and (len(chunk) >= self.max_batch or size + item_size > MAX_REQUEST_CHARS):
+                yield chunk
+                chunk, size = [], 0
+            chunk.append(item)
+            size += item_size
+        if chunk:
+            yield chunk
+
+    async def _write_chunk(self, items: list[Item]) -> list[BeforeImage]:
+        await self._load_existing(items)
+        new = [item for item in items if item.existing is None]
+        existing = [item for item in items if item.existing is not None]
+        changed: list[Item] = []
+        for item in existing:
+            if self._unchanged(item):
+                item.result = self._result(item, "unchanged", self._current_id(item))
+            else:
+                changed.append(item)
+        images = [
+            BeforeImage(key=item.key, id=self._current_id(item), values=await self._image(item))
+            for item in changed
+        ]
+        await asyncio.gather(
+            *(
+                self.behaviour.before_update(
+                    self.client, self._path(self._current_id(item)), item.existing or {}, self.stats
+                )
+                for item in changed
+            )
+        )
+        await asyncio.gather(self._create(new), self._update(changed, status="updated"))
+        await asyncio.gather(*(self._after_write(item) for item in items))
+        return images
+
+    # -- existence and before-images ---------------------------------------------------------
+
+    def _read_columns(self, items: list[Item]) -> list[str]:
+        wanted: set[str] = set(self.behaviour.extra_select)
+        for item in items:
+            for name in self.behaviour.update_payload(item.record):
+                if is_bind(name):
+                    column = lookup_column(name.split("@", 1)[0], self.info)
+                    if column:
+                        wanted.add(lookup_value_column(column))
+                elif name in self.info.columns and name not in CREATE_ONLY:
+                    wanted.add(name)
+        wanted.discard(self.target.key_column)
+        return sorted(wanted)
+
+    async def _load_existing(self, items: list[Item]) -> None:
+        if not items:
+            return
+        select = [self.info.primary_id, self.target.key_column, *self._read_columns(items)]
+        pages = await asyncio.gather(
+            *(
+                self.client.get_all(
+                    self.info.collection,
+                    {"$select": ",".join(select), "$filter": condition},
+                    annotations=LOOKUP_TABLE,
+                    stats=self.stats,
+                )
+                for condition in or_filters(self.target.key_column, [item.key for item in items])
+            )
+        )
+        found = {str(row.get(self.target.key_column)): row for rows in pages for row in rows}
+        for item in items:
+            item.existing = found.get(item.key)
+
+    def _current_id(self, item: Item) -> str:
+        return str((item.existing or {})[self.info.primary_id])
+
+    def _unchanged(self, item: Item) -> bool:
+        current = item.existing or {}
+        payload = self.behaviour.update_payload(item.record)
+        for name, value in payload.items():
+            if name == self.target.key_column or name in CREATE_ONLY:
+                continue
+            if is_bind(name):
+                column = lookup_column(name.split("@", 1)[0], self.info)
+                guid = GUID_IN_BIND.search(str(value or ""))
+                stored = str(current.get(lookup_value_column(column or "?")) or "")
+                if column is None or guid is None or guid.group(1).lower() != stored.lower():
+                    return False
+            elif not self._stored_equals(name, value, current):
+                return False
+        return self.behaviour.same_state(item.record, current)
+
+    def _stored_equals(self, name: str, value: Any, current: dict[str, Any]) -> bool:
+        if "@" in name or name.startswith("_") or isinstance(value, list | dict):
+            return False  # annotations, internal marks and deep inserts always count as changes
+        return name in self.info.columns and same_value(value, current.get(name))
+
+    async def _image(self, item: Item) -> dict[str, Any]:
+        current = item.existing or {}
+        values: dict[str, Any] = {}
+        for name in self.behaviour.update_payload(item.record):
+            if is_bind(name):
+                column = lookup_column(name.split("@", 1)[0], self.info)
+                if column is None:
+                    continue
+                guid = current.get(lookup_value_column(column))
+                targets = self.info.columns[column].targets
+                table = current.get(f"{lookup_value_column(column)}@{LOOKUP_TABLE}") or (
+                    targets[0] if len(targets) == 1 else None
+                )
+                if guid and table:
+                    values[name] = f"/{await self.collection_of(str(table))}({guid})"
+                elif not guid:
+                    values[name] = None
+            elif name in self.info.columns and name not in {*CREATE_ONLY, self.target.key_column}:
+                values[name] = current.get(name)
+        for name in self.behaviour.extra_select:
+            values[name] = current.get(name)
+        return values
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def _path(self, record_id: str) -> str:
+        return f"{self.info.collection}({record_id})"
+
+    def _typed(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"@odata.type": f"Microsoft.Dynamics.CRM.{self.info.name}", **body}
+
+    def _create_body(self, item: Item) -> dict[str, Any]:
+        return self._typed(self.behaviour.create_payload(item.record))
+
+    def _upsert_body(self, item: Item) -> dict[str, Any]:
+        # The key goes in @odata.id only: repeating it in the body fails the create path.
+        payload = self.behaviour.update_payload(item.record)
+        body = {
+            k: v for k, v in payload.items() if k != self.target.key_column and k not in CREATE_ONLY
+        }
+        body["@odata.id"] = key_url(self.info.collection, self.target.key_column, item.key)
+        return self._typed(body)
+
+    async def _create(self, items: list[Item]) -> None:
+        if not items:
+            return
+        if not self.target.bulk:
+            await asyncio.gather(*(self._upsert_one(item, "created") for item in items))
+            return
+        await self._bulk("CreateMultiple", items, self._create_body, "created")
+        # A retried create whose first attempt landed (dropped connection) meets its own key:
+        # re-read those and update them instead, so every record lands exactly once.
+        clashes = [
+            item for item in items if item.result and item.result.reason_code == "duplicate_key"
+        ]
+        await self._load_existing(clashes)
+        landed = [item for item in clashes if item.existing is not None]
+        await self._update(landed, status="created")
+
+    async def _update(self, items: list[Item], *, status: str) -> None:
+        if not items:
+            return
+        if not self.target.bulk:
+            await asyncio.gather(*(self._upsert_one(item, status) for item in items))
+            return
+        await self._bulk("UpsertMultiple", items, self._upsert_body, status)
+
+    async def _bulk(
+        self,
+        message: str,
+        items: list[Item],
+        body: Callable[[Item], dict[str, Any]],
+        status: str,
+    ) -> None:
+        try:
+            response = await self.client.request(
+                "POST",
+                f"{self.info.collection}/Microsoft.Dynamics.CRM.{message}",
+                json={"Targets": [body(item) for item in items]},
+                headers=self.headers,
+                context=self.context,
+                stats=self.stats,
+            )
+        except RecordRejected as error:
+            if len(items) == 1:
+                items[0].result = self._rejected(items[0], error)
+                return
+            middle = len(items) // 2
+            await asyncio.gather(
+                self._bulk(message, items[:middle], body, status),
+                self._bulk(message, items[middle:], body, status),
+            )
+            return
+        ids = response.json().get("Ids") if response.content else None
+        for number, item in enumerate(items):
+            record_id = str(ids[number]) if ids else self._current_id(item)
+            item.result = self._result(item, status, record_id)
+
+    async def _upsert_one(self, item: Item, status: str) -> None:
+        """Non-bulk tables: PATCH by key URL, asking for the id back."""
+        creating = item.existing is None
+        payload = (self.behaviour.create_payload if creating else self.behaviour.update_payload)(
+            item.record
+        )
+        body = {k: v for k, v in payload.items() if k != self.target.key_column}
+        if not creating:
+            body = {k: v for k, v in body.items() if k not in CREATE_ONLY}
+        try:
+            response = await self.client.request(
+                "PATCH",
+                key_url(self.info.collection, self.target.key_column, item.key),
+                json=body,
+                params={"$select": self.info.primary_id},
+                headers={**self.headers, "Prefer": "return=representation"},
+                context=self.context,
+                stats=self.stats,
+            )
+        except RecordRejected as error:
+            item.result = self._rejected(item, error)
+            return
+        record_id = str(response.json()[self.info.primary_id])
+        outcome = "created" if response.status_code == 201 else status
+        item.result = self._result(item, outcome, record_id)
+
+    async def _after_write(self, item: Item) -> None:
+        result = item.result
+        if result is None or result.status not in ("created", "updated") or result.id is None:
+            return
+        try:
+            await self.behaviour.after_write(
+                self.client, self._path(result.id), item.record, self.stats
+            )
+        except RecordRejected as error:
+            item.result = self._rejected(item, error).model_copy(update={"id": result.id})
+
+    def _result(self, item: Item, status: Any, record_id: str | None) -> RecordResult:
+        return RecordResult(key=item.key, status=status, id=record_id)
+
+    def _rejected(self, item: Item, error: DestinationError) -> RecordResult:
+        return RecordResult(
+            key=item.key,
+            status="rejected",
+            reason_code=error.reason_code,
+            status_code=error.status_code,
+            service_code=error.service_code,
+        )
