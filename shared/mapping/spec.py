@@ -98,6 +98,28 @@ class FieldRule(_Strict):
             return {_as_int(k): v for k, v in value.items()}
         return value
 
+    def describe(self) -> str:
+        """The transformation in words, for the proposal table and the field-level diff."""
+        if self.expr is not None:
+            steps = [f"expr {self.expr}"]
+        elif isinstance(self.source, list):
+            steps = [f"first of {', '.join(self.source)}"]
+        elif self.source is not None:
+            steps = [f"from {self.source}"]
+        else:
+            steps = [f"constant {self.const!r}"]
+        if self.value_map is not None:
+            name = self.value_map if isinstance(self.value_map, str) else "(inline)"
+            steps.append(f"value map {name}")
+        steps += [f"format {f}" for f in self.format]
+        if self.join is not None:
+            steps.append(f"join {self.join!r}")
+        kind: str = self.type
+        if self.max_length and kind in ("string", "memo"):
+            kind += f"({self.max_length}{', truncated' if self.truncate else ''})"
+        steps.append(kind)
+        return " -> ".join(steps)
+
     @model_validator(mode="after")
     def _one_source(self) -> FieldRule:
         given = [self.source is not None, self.expr is not None, self.const is not None]
