@@ -141,7 +141,7 @@ class ObjectDef(BaseModel):
         """The object as `sobjects/<X>/describe` returns it."""
         return {
             **self.summary(origin_path),
-            "fields": [f.describe() for f in visible],
+            "fields": [{**f.describe(), "nameField": f.name == self.name_field} for f in visible],
             "childRelationships": [],
             "recordTypeInfos": [],
         }

@@ -122,6 +122,7 @@ class Deployer:
     def __init__(self, org: Org, dml: Dml) -> None:
         self.org, self.dml = org, dml
         self.results: dict[str, DeployResult] = {}
+        self._incoming: set[str] = set()
 
     def deploy(self, data: bytes, caller: Caller, *, check_only: bool) -> DeployResult:
         """Validates every component first; applies them all or none."""
@@ -142,6 +143,10 @@ class Deployer:
             result.success = False
             result.failures.append(self._failure("package.xml", "", "No package.xml found"))
             return result
+        # Lookups may point at objects created by this same deploy.
+        self._incoming = {
+            s.split("/", 1)[1].rsplit(".", 1)[0] for s in names if s.startswith("objects/")
+        }
         changes: list[Any] = []
         for short, full in sorted(names.items()):
             try:
@@ -223,7 +228,7 @@ class Deployer:
             if not f.name.endswith("__c"):
                 raise ValueError(f"field {f.name}: custom field names end in __c")
             for target in f.referenceTo:
-                if target not in self.org.objects and target != name:
+                if target not in self.org.objects and target not in self._incoming:
                     raise ValueError(f"field {f.name}: unknown object {target}")
             obj.fields[f.name] = f
         return obj

@@ -13,7 +13,7 @@ from typing import Any
 
 from emulators.salesforce import files, soql
 from emulators.salesforce.bulk import BulkIngest
-from emulators.salesforce.catalog import ObjectDef
+from emulators.salesforce.catalog import AUDIT_FIELDS, ObjectDef
 from emulators.salesforce.dml import Dml, Outcome, RefInput, RowInput
 from emulators.salesforce.errors import RowError, SalesforceError, bad_request, from_row, not_found
 from emulators.salesforce.ids import looks_like_id, to18
@@ -199,8 +199,14 @@ class RestApi:
 
     async def describe(self, call: ApiCall, match: re.Match[str]) -> Reply:
         obj = self._object(call, match["obj"])
-        fields = self.org.visible_fields(obj, call.caller)
-        return Reply(200, obj.describe(fields, f"/services/data/v{call.version}"))
+        body = obj.describe(
+            self.org.visible_fields(obj, call.caller), f"/services/data/v{call.version}"
+        )
+        if self.org.config.audit_fields_org_setting and call.caller.may("SetAuditFields"):
+            for f in body["fields"]:  # Set Audit Fields makes them createable (insert only)
+                if f["name"] in AUDIT_FIELDS:
+                    f["createable"] = True
+        return Reply(200, body)
 
     async def object_info(self, call: ApiCall, match: re.Match[str]) -> Reply:
         obj = self._object(call, match["obj"])
