@@ -18,7 +18,8 @@ def test_describe_lists_standard_fields_with_their_properties(
     assert fields["ParentId"]["referenceTo"] == ["Account"]
     assert fields["ParentId"]["relationshipName"] == "Parent"
     assert fields["Name"]["nillable"] is False
-    assert fields["CreatedDate"]["createable"] is False
+    assert fields["CreatedDate"]["createable"] is True  # the user may Set Audit Fields
+    assert fields["SystemModstamp"]["createable"] is False
     assert {"IsActive", "Email"} <= {f["name"] for f in user["fields"]}
     assert missing.status_code == 404 and missing.json()[0]["errorCode"] == "NOT_FOUND"
 
