@@ -215,9 +215,16 @@ class SalesforceDestination:
         body = await self._describe(table)
         if body is None:
             raise TerminalError("table_not_found", destination="salesforce", table=table)
-        audit = any(f["name"] == "CreatedDate" and f.get("createable") for f in body["fields"])
+        fields = {f["name"]: f for f in body["fields"]}
+        audit = bool(fields.get("CreatedDate", {}).get("createable"))
+        key = fields.get(self.key_column, {})
         writer = TableWriter(
-            self.client, self.bulk, table, self.key_column, audit_fields_allowed=audit
+            self.client,
+            self.bulk,
+            table,
+            self.key_column,
+            audit_fields_allowed=audit,
+            key_unique=bool(key.get("externalId") and key.get("unique")),
         )
         try:
             result = await writer.write(records, options or WriteOptions())

@@ -26,7 +26,11 @@ from shared.destinations.salesforce.payloads import (
     to_csv,
     to_sobject,
 )
-from shared.destinations.salesforce.status import RETRYABLE_RECORD_CODES, reason_for
+from shared.destinations.salesforce.status import (
+    RETRYABLE_RECORD_CODES,
+    parse_bulk_error,
+    reason_for,
+)
 
 WriteOperation = Literal["insert", "upsert"]
 COLLECTION_SIZE = 200
@@ -49,6 +53,8 @@ class Attempt:
 
     results: dict[int, RecordResult] = field(default_factory=dict)
     retry: list[Item] = field(default_factory=list)
+    # Inserts the unique key refused because the record exists: they become upserts.
+    exists: list[Item] = field(default_factory=list)
 
 
 def image_columns(payload: Payload, key_column: str) -> list[str]:
@@ -72,10 +78,12 @@ class TableWriter:
         key_column: str,
         *,
         audit_fields_allowed: bool,
+        key_unique: bool = False,
     ) -> None:
         self.client, self.bulk = client, bulk
         self.table, self.key_column = table, key_column
         self.audit_fields_allowed = audit_fields_allowed
+        self.key_unique = key_unique
         self.settings = client.settings
         self.audit_fields_dropped = 0
 
@@ -90,18 +98,31 @@ class TableWriter:
                 results[index] = RecordResult(key="", status="rejected", reason_code="missing_key")
             else:
                 items.append(Item(index, str(key), dict(record)))
-        images = await self._prepare(items)
-        pending, lock_retries = items, 0
-        for round_number in range(1 + self.settings.lock_retry_rounds):
-            if not pending:
-                break
-            use_bulk = round_number == 0 and len(pending) >= self.settings.bulk_min_records
+        if options.first_load and self.key_unique:
+            # First load: the unique key is the existence check, done by the server in the same
+            # write; only the rows it refuses are read (for before-images) and upserted.
+            images = self._assume_new(items)
+        else:
+            images = await self._prepare(items)
+        pending, lock_rounds, lock_retries, first = items, 0, 0, True
+        while pending:
+            use_bulk = first and len(pending) >= self.settings.bulk_min_records
             attempt = await (self._bulk(pending, options) if use_bulk else self._serial(pending))
+            first = False
             results.update(attempt.results)
-            pending = attempt.retry
-            lock_retries += len(pending)
-        for item in pending:
-            results[item.index] = self._rejected(item, "UNABLE_TO_LOCK_ROW")
+            if attempt.exists:
+                images.extend(await self._prepare(attempt.exists))
+                for item in attempt.exists:
+                    if item.operation == "insert":  # refused, yet not found: another unique field
+                        results[item.index] = self._rejected(item, "DUPLICATE_VALUE")
+            if attempt.retry:
+                lock_rounds += 1
+                lock_retries += len(attempt.retry)
+                if lock_rounds > self.settings.lock_retry_rounds:
+                    for item in attempt.retry:
+                        results[item.index] = self._rejected(item, "UNABLE_TO_LOCK_ROW")
+                    attempt.retry = []
+            pending = [i for i in attempt.exists if i.operation == "upsert"] + attempt.retry
         return WriteResult(
             table=self.table,
             batch_id=options.batch_id,
@@ -112,6 +133,16 @@ class TableWriter:
         )
 
     # --- existence check and before-images -------------------------------------------------
+    def _assume_new(self, items: list[Item]) -> list[BeforeImage]:
+        for item in items:
+            audit = AUDIT_FIELDS & item.payload.keys()
+            if audit and not self.audit_fields_allowed:
+                self.audit_fields_dropped += 1
+                for name in audit:
+                    item.payload.pop(name)
+            item.operation = "insert"
+        return []
+
     async def _prepare(self, items: list[Item]) -> list[BeforeImage]:
         columns = image_columns({c: None for item in items for c in item.payload}, self.key_column)
         existing = await self._existing([item.key for item in items], columns)
@@ -194,8 +225,10 @@ class TableWriter:
             if failed is None:
                 continue
             item = failed
-            code = row.get("sf__Error", "").split(":", 1)[0].strip()
-            if code in RETRYABLE_RECORD_CODES:
+            code, fields = parse_bulk_error(row.get("sf__Error", ""))
+            if self._exists(item, code, fields):
+                attempt.exists.append(item)
+            elif code in RETRYABLE_RECORD_CODES:
                 attempt.retry.append(item)
             else:
                 attempt.results[item.index] = self._rejected(item, code)
@@ -245,10 +278,17 @@ class TableWriter:
                     table=self.table,
                     service_code=code,
                 )
-            if code in RETRYABLE_RECORD_CODES:
+            if self._exists(item, code, list(errors[0].get("fields") or [])):
+                attempt.exists.append(item)
+            elif code in RETRYABLE_RECORD_CODES:
                 attempt.retry.append(item)
             else:
                 attempt.results[item.index] = self._rejected(item, code)
+
+    def _exists(self, item: Item, code: str, fields: list[str]) -> bool:
+        return (
+            item.operation == "insert" and code == "DUPLICATE_VALUE" and self.key_column in fields
+        )
 
     def _rejected(self, item: Item, code: str) -> RecordResult:
         return RecordResult(

@@ -131,16 +131,21 @@ def test_first_load_keeps_created_date_and_a_rerun_updates_without_duplicates(
         patient(n, CreatedDate="2015-06-07T08:09:10Z", Birthdate="1980-02-29") for n in range(5)
     ]
 
-    async def work() -> tuple[Any, Any]:
+    async def work() -> tuple[Any, Any, Any]:
         await prepared(destination)
         first = await destination.write("Contact", rows, WriteOptions(first_load=True, run_id=RUN))
         changed = [{**row, "LastName": "Changed"} for row in rows]
         second = await destination.write("Contact", changed, WriteOptions(run_id=RUN))
-        return first, second
+        # The first-load activity runs again (a replay): the key refuses the inserts.
+        replay = await destination.write(
+            "Contact", [*changed, changed[0]], WriteOptions(first_load=True, run_id=RUN)
+        )
+        return first, second, replay
 
-    first, second = run(destination, work)
+    first, second, replay = run(destination, work)
     contacts = fresh_salesforce.records("Contact")
     assert first.counts() == {"created": 5} and second.counts() == {"updated": 5}
+    assert replay.counts() == {"updated": 6} and len(replay.before_images) == 6
     assert len(contacts) == 5
     assert {c["CreatedDate"] for c in contacts} == {"2015-06-07T08:09:10.000+0000"}
     assert {c["LastName"] for c in contacts} == {"Changed"}
