@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
-from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
@@ -98,7 +97,7 @@ class WebApi:
             injected = await self._chaos_before(req)
             if injected is not None:
                 emulator.log_request(user.user_id, req, injected)
-                return injected, False
+                return self._finish(user.user_id, injected), False
         try:
             emulator.protection.admit(user.user_id)
         except DataverseError as error:
@@ -128,11 +127,15 @@ class WebApi:
                 "Number of requests exceeded the limit of 6000 over time window of 300 seconds.",
                 {"Retry-After": "1"},
             )
-            return error_response(error)
+            injected = error_response(error)
+            injected.operation = "chaos_429"
+            return injected
         if roll < chaos.rate_429 + chaos.rate_5xx:
             status = self.emulator.chaos_random.choice((500, 502, 503, 504))
             error = DataverseError(status, "0x80040216", "An unexpected error occurred.")
-            return error_response(error)
+            injected = error_response(error)
+            injected.operation = "chaos_5xx"
+            return injected
         if roll < chaos.rate_429 + chaos.rate_5xx + chaos.rate_slow:
             await asyncio.sleep(chaos.slow_ms / 1000)
         return None
@@ -192,24 +195,6 @@ def build_app(emulator: Emulator) -> Starlette:
         status, body = emulator.tokens.issue(form, basic)
         return JSONResponse(body, status_code=status)
 
-    async def instance_discovery(request: Request) -> Response:
-        origin = f"{request.url.scheme}://{request.url.netloc}"
-        endpoint = request.query_params.get("authorization_endpoint", "")
-        body: dict[str, Any] = {
-            "tenant_discovery_endpoint": endpoint.replace("/oauth2/v2.0/authorize", "")
-            + "/v2.0/.well-known/openid-configuration",
-            "api-version": "1.1",
-            "metadata": [
-                {
-                    "preferred_network": request.url.netloc,
-                    "preferred_cache": request.url.netloc,
-                    "aliases": [request.url.netloc],
-                }
-            ],
-        }
-        del origin
-        return JSONResponse(body)
-
     async def root(request: Request) -> Response:
         return JSONResponse(
             {
@@ -220,7 +205,6 @@ def build_app(emulator: Emulator) -> Starlette:
 
     routes = [
         Route("/", root),
-        Route("/common/discovery/instance", instance_discovery),
         Route("/{tenant}/v2.0/.well-known/openid-configuration", discovery),
         Route("/{tenant}/.well-known/openid-configuration", discovery),
         Route("/{tenant}/oauth2/v2.0/token", token, methods=["POST"]),

@@ -1,21 +1,26 @@
-"""The data half of the Web API: entity sets, records, bulk actions and WhoAmI."""
+"""The data half of the Web API: entity sets, records, single columns and queries."""
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
-from urllib.parse import quote, unquote
 
 from emulators.dataverse import errors
+from emulators.dataverse.aggregate import run_apply
+from emulators.dataverse.bulk import BulkActions, document_bytes
 from emulators.dataverse.cost import CostModel
 from emulators.dataverse.expand import apply_expansions, parse_expansions
 from emulators.dataverse.files import Files
 from emulators.dataverse.http import ApiRequest, ApiResponse
 from emulators.dataverse.metadata.catalog import Catalog
 from emulators.dataverse.metadata.model import Table
-from emulators.dataverse.odata.filter import Compare, Logical, Node, parse_filter
+from emulators.dataverse.odata.filter import parse_filter
 from emulators.dataverse.odata.keys import format_key, parse_key, split_segment
+from emulators.dataverse.paging import (
+    DEFAULT_PAGE_SIZE,
+    next_link,
+    offset_from_skiptoken,
+    records_source,
+)
 from emulators.dataverse.reads import (
     COUNT_LIMIT,
     Renderer,
@@ -27,15 +32,8 @@ from emulators.dataverse.references import References
 from emulators.dataverse.store import Store
 from emulators.dataverse.writes import Caller, Writer, Written
 
-DEFAULT_PAGE_SIZE = 5000
 _METHOD_NOT_ALLOWED = "The requested resource does not support http method '{}'."
 _BULK = ("CreateMultiple", "UpdateMultiple", "UpsertMultiple", "DeleteMultiple")
-
-
-def _document_bytes(body: Any) -> int:
-    if isinstance(body, dict) and isinstance(body.get("documentbody"), str):
-        return len(body["documentbody"])
-    return 0
 
 
 class DataApi:
@@ -57,6 +55,7 @@ class DataApi:
         self.writer = writer
         self.renderer = Renderer(store, catalog)
         self.costs = costs
+        self.bulk_actions = BulkActions(store, refs, writer, costs)
 
     # --- routing -----------------------------------------------------------------------
     def handle(self, req: ApiRequest, segments: list[str], caller: Caller) -> ApiResponse:
@@ -72,6 +71,14 @@ class DataApi:
                     return self.create(req, table, caller)
                 raise errors.DataverseError(
                     405, "0x80060888", _METHOD_NOT_ALLOWED.format(req.method)
+                )
+            if rest == ["$count"] and req.method == "GET":
+                total = self.store.scalar(
+                    "SELECT COUNT(*) FROM records WHERE entity = ?", [table.logical_name]
+                )
+                text = str(min(int(total), COUNT_LIMIT)).encode()
+                return ApiResponse(
+                    200, text, {"Content-Type": "text/plain"}, self.costs.charge("read"), "read"
                 )
             action = rest[0].removeprefix("Microsoft.Dynamics.CRM.")
             if len(rest) == 1 and action in _BULK and req.method == "POST":
@@ -104,11 +111,11 @@ class DataApi:
     def _write_response(
         self, req: ApiRequest, table: Table, written: Written, url: str, operation: str
     ) -> ApiResponse:
-        cost = self.costs.charge(operation, 1, _document_bytes(written.body))
+        cost = self.costs.charge(operation, 1, document_bytes(written.body))
         if req.prefer().get("return") == "representation":
             select = parse_select(table, req.query.get("$select"))
             body = self.renderer.render(
-                table, written.version, written.body, select, req.wants_annotations()
+                table, written.version, written.body, select, req.annotation_filter()
             )
             body = {"@odata.context": self._context(req, table, select) + "/$entity", **body}
             status = 201 if written.created else 200
@@ -143,7 +150,7 @@ class DataApi:
         version, record = found
         etag = f'W/"{version}"'
         cost = self.costs.charge("read", 1)
-        annotations = req.wants_annotations()
+        annotations = req.annotation_filter()
         if req.header("if-none-match") == etag and not annotations and not expansions:
             return ApiResponse(304, None, {"ETag": etag}, cost, "read", 1)
         body = self.renderer.render(table, version, record, select, annotations)
@@ -228,6 +235,8 @@ class DataApi:
     ) -> ApiResponse:
         """GET/PUT/DELETE of one column; `documentbody/$value` downloads a note's file."""
         name = rest[0]
+        if rest[1:] == ["$ref"]:
+            return self._reference(req, table, key, name, caller)
         column = table.columns.get(name)
         if column is None or len(rest) > 2 or (len(rest) == 2 and rest[1] != "$value"):
             raise errors.resource_not_found(name)
@@ -262,9 +271,47 @@ class DataApi:
             return ApiResponse(204, None, {}, self.costs.charge("update", 1), "update", 1)
         raise errors.DataverseError(405, "0x80060888", _METHOD_NOT_ALLOWED.format(req.method))
 
+    def _reference(
+        self, req: ApiRequest, table: Table, key: str | dict[str, Any], nav: str, caller: Caller
+    ) -> ApiResponse:
+        """PUT/DELETE <set>(<key>)/<nav>/$ref: associate or disassociate a single-valued lookup."""
+        navigation = self.catalog.navigation(table, nav)
+        if navigation is None:
+            raise errors.resource_not_found(nav)
+        record_id = self._find(table, key)
+        if record_id is None:
+            raise errors.record_not_found(table.logical_name, str(key))
+        if req.method == "PUT":
+            target = req.json().get("@odata.id")
+            change = {f"{nav}@odata.bind": target}
+        elif req.method == "DELETE":
+            found = self.store.get(table.logical_name, record_id)
+            assert found is not None
+            current = found[1].get(navigation.column.logical_name)
+            # Only the reference this navigation property points at is removed.
+            points_here = isinstance(current, dict) and (
+                navigation.column.type == "Owner" or current.get("type") == navigation.target
+            )
+            change = {f"{nav}@odata.bind": None} if points_here else {}
+        else:
+            raise errors.DataverseError(405, "0x80060888", _METHOD_NOT_ALLOWED.format(req.method))
+        with self.store.transaction():
+            self.writer.update(table, record_id, change, caller)
+        return ApiResponse(204, None, {}, self.costs.charge("update", 1), "update", 1)
+
     # --- queries -----------------------------------------------------------------------
+    def _aggregate(self, req: ApiRequest, table: Table) -> ApiResponse:
+        rows = run_apply(self.store, table, req.query["$apply"])
+        body = {
+            "@odata.context": f"{req.service_root}/$metadata#{table.entity_set_name}",
+            "value": rows,
+        }
+        return ApiResponse(200, body, {}, self.costs.charge("read", len(rows)), "read")
+
     def query(self, req: ApiRequest, table: Table) -> ApiResponse:
         """GET <set> with $select/$filter/$orderby/$top/$count and server-driven paging."""
+        if req.query.get("$apply"):
+            return self._aggregate(req, table)
         select = parse_select(table, req.query.get("$select"))
         expansions = parse_expansions(self.catalog, table, req.query.get("$expand"))
         params: list[Any] = [table.logical_name]
@@ -274,9 +321,9 @@ class DataApi:
         order = compile_orderby(table, req.query.get("$orderby", ""))
         top = int(req.query["$top"]) if req.query.get("$top") else None
         page_size = int(req.prefer().get("odata.maxpagesize") or DEFAULT_PAGE_SIZE)
-        offset = _offset_from_skiptoken(req.query.get("$skiptoken"))
+        offset = offset_from_skiptoken(req.query.get("$skiptoken"))
         limit = page_size if top is None else min(page_size, max(top - offset, 0))
-        source = self._source(table, req.query.get("$filter"))
+        source = records_source(self.store, table, req.query.get("$filter"))
         rows = self.store.query(
             # where/order come from the query compiler: validated names, values as parameters
             f"SELECT id, version, body FROM {source} WHERE {where} ORDER BY {order} "  # noqa: S608
@@ -285,7 +332,7 @@ class DataApi:
         )
         more = len(rows) > limit and (top is None or offset + limit < top)
         rows = rows[:limit]
-        annotations = req.wants_annotations()
+        annotations = req.annotation_filter()
         value = []
         for _, version, record in rows:
             item = self.renderer.render(table, version, record, select, annotations)
@@ -302,7 +349,7 @@ class DataApi:
                 body["@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"] = True
         body["value"] = value
         if more:
-            body["@odata.nextLink"] = _next_link(req, table, offset + limit)
+            body["@odata.nextLink"] = next_link(req, table, offset + limit)
         headers = (
             {"Preference-Applied": f"odata.maxpagesize={page_size}"}
             if req.prefer().get("odata.maxpagesize")
@@ -312,155 +359,7 @@ class DataApi:
             200, body, headers, self.costs.charge("read", len(value)), "read", len(value)
         )
 
-    def _source(self, table: Table, text: str | None) -> str:
-        """`records`, or `records INDEXED BY` a key column's index when the filter pins it.
-
-        Without statistics SQLite prefers the primary key for `ORDER BY id LIMIT n`, which
-        scans the whole table; a read-back by source id must be a seek.
-        """
-        node = parse_filter(text) if text else None
-        while isinstance(node, Logical) and node.op == "and":
-            node = node.left if _pins_key(table, node.left) else node.right
-        if isinstance(node, Compare) and _pins_key(table, node):
-            column = node.path[1:-6] if node.path.endswith("_value") else node.path
-            name = f"ix_{table.logical_name}_{column}"
-            if name in self.store.indexes:
-                return f'records INDEXED BY "{name}"'
-        return "records"
-
     # --- bulk actions ------------------------------------------------------------------
     def bulk(self, req: ApiRequest, table: Table, action: str, caller: Caller) -> ApiResponse:
-        """Create/Update/UpsertMultiple: all-or-nothing on standard tables."""
-        if action == "DeleteMultiple":
-            raise errors.bad_request("DeleteMultiple has not yet been implemented.", "0x80040800")
-        if not table.bulk_supported:
-            raise errors.DataverseError(
-                400,
-                "0x80040800",
-                f"The '{action}' method does not support entities of type '{table.logical_name}'.",
-            )
-        payload = req.json()
-        targets = payload.get("Targets") if isinstance(payload, dict) else None
-        if not isinstance(targets, list):
-            raise errors.bad_request("Targets is required.", errors.PAYLOAD_ERROR)
-        expected_type = f"Microsoft.Dynamics.CRM.{table.logical_name}"
-        for target in targets:
-            if not isinstance(target, dict) or target.get("@odata.type") != expected_type:
-                raise errors.bad_request(
-                    "Error identified in Payload provided by the user for Entity :'' ----> "
-                    "InnerException : Microsoft.OData.ODataException: A type named '' could not "
-                    "be resolved by the model. When a model is available, each type name must "
-                    "resolve to a valid type.",
-                    errors.PAYLOAD_ERROR,
-                )
-        documents = sum(_document_bytes(t) for t in targets)
-        operation = {
-            "CreateMultiple": "create_multiple",
-            "UpdateMultiple": "update_multiple",
-            "UpsertMultiple": "upsert_multiple",
-        }[action]
-        cost = self.costs.charge(operation, len(targets), documents)
-        with self.store.transaction():
-            if action == "CreateMultiple":
-                ids = [self.writer.create(table, t, caller).record_id for t in targets]
-                body = {
-                    "@odata.context": f"{req.service_root}/$metadata#Microsoft.Dynamics.CRM."
-                    "CreateMultipleResponse",
-                    "Ids": ids,
-                }
-                return ApiResponse(200, body, {}, cost, operation, len(targets))
-            if action == "UpdateMultiple":
-                self._update_multiple(table, targets, caller)
-            else:
-                self._upsert_multiple(req, table, targets, caller)
-        return ApiResponse(204, None, {}, cost, operation, len(targets))
-
-    def _update_multiple(self, table: Table, targets: list[dict[str, Any]], caller: Caller) -> None:
-        seen: set[str] = set()
-        missing = [
-            str(t.get(table.primary_id))
-            for t in targets
-            if not self.store.exists(table.logical_name, str(t.get(table.primary_id)))
-        ]
-        if missing:
-            raise errors.records_not_found(table.logical_name, missing)
-        for target in targets:
-            record_id = str(target[table.primary_id]).lower()
-            if record_id in seen:
-                continue  # duplicates: the first one wins, later ones are ignored
-            seen.add(record_id)
-            self.writer.update(table, record_id, target, caller)
-
-    def _upsert_multiple(
-        self, req: ApiRequest, table: Table, targets: list[dict[str, Any]], caller: Caller
-    ) -> None:
-        seen: set[str] = set()
-        for target in targets:
-            odata_id = target.get("@odata.id")
-            key: str | dict[str, Any] | None = None
-            if isinstance(odata_id, str):
-                set_name, key_text = split_segment(unquote(odata_id.rsplit("/", 1)[-1]))
-                if set_name != table.entity_set_name or key_text is None:
-                    raise errors.bad_request("An unexpected error occurred.", errors.UNEXPECTED)
-                key = parse_key(key_text)
-            elif target.get(table.primary_id):
-                key = str(target[table.primary_id]).lower()
-            identity = json.dumps(key, sort_keys=True, default=str)
-            if key is not None and identity in seen:
-                raise errors.bad_request(
-                    "An item with the same key has already been added.", errors.UNEXPECTED
-                )
-            seen.add(identity)
-            record_id = self._find(table, key) if key is not None else None
-            if record_id is not None:
-                drop = (
-                    frozenset(self.refs.key_columns(table, key))
-                    if isinstance(key, dict)
-                    else frozenset()
-                )
-                self.writer.update(table, record_id, target, caller, drop_columns=drop)
-            elif isinstance(key, dict):
-                from_url = self.refs.key_columns(table, key)
-                if any(name in target for name in from_url):
-                    raise errors.bad_request("An unexpected error occurred.", errors.UNEXPECTED)
-                self.writer.create(table, target, caller, key_columns=from_url)
-            else:
-                self.writer.create(table, target, caller, record_id=key)
-
-
-def _pins_key(table: Table, node: Node) -> bool:
-    if not isinstance(node, Compare) or node.op != "eq" or node.value.kind == "null":
-        return False
-    column = (
-        node.path[1:-6]
-        if node.path.startswith("_") and node.path.endswith("_value")
-        else (node.path)
-    )
-    target = table.columns.get(column)
-    matches_type = target is not None and (
-        (target.type in ("String", "Lookup")) == isinstance(node.value.value, str)
-    )
-    return matches_type and any(column in key.key_attributes for key in table.active_keys())
-
-
-def _offset_from_skiptoken(token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(unquote(token).split('pagingcookie="')[-1].split('"')[0])
-        return max(int(json.loads(text)["offset"]), 0)
-    except (ValueError, KeyError, TypeError):
-        raise errors.bad_request("The paging cookie is not valid.") from None
-
-
-def _next_link(req: ApiRequest, table: Table, offset: int) -> str:
-    cookie = base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
-    page = offset // max(int(req.prefer().get("odata.maxpagesize") or DEFAULT_PAGE_SIZE), 1) + 1
-    skiptoken = f'<cookie pagenumber="{page}" pagingcookie="{cookie}" istracking="False" />'
-    params = [
-        f"{name}={quote(value, safe='$,()/')}"
-        for name, value in req.query.items()
-        if name != "$skiptoken"
-    ]
-    params.append(f"$skiptoken={quote(skiptoken, safe='')}")
-    return f"{req.service_root}/{table.entity_set_name}?{'&'.join(params)}"
+        """Create/Update/UpsertMultiple, all-or-nothing; see BulkActions."""
+        return self.bulk_actions.run(req, table, action, caller)

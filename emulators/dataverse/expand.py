@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulators.dataverse import errors
+from emulators.dataverse.http import AnnotationFilter
 from emulators.dataverse.metadata.catalog import Catalog
 from emulators.dataverse.metadata.model import Table
 from emulators.dataverse.odata.options import parse_expand
@@ -12,6 +13,7 @@ from emulators.dataverse.reads import Renderer, parse_select
 from emulators.dataverse.store import Record, Store
 
 Expansions = dict[str, dict[str, str]]
+NO_ANNOTATIONS = AnnotationFilter()
 
 
 def parse_expansions(catalog: Catalog, table: Table, text: str | None) -> Expansions:
@@ -61,7 +63,9 @@ def apply_expansions(
                 f"AND json_extract(body, '$.{lookup}.id') = ? ORDER BY id"
             )
             rows = store.query(sql, [target.logical_name, record[table.primary_id]])
-            out[name] = [renderer.render(target, v, body, select, False) for _, v, body in rows]
+            out[name] = [
+                renderer.render(target, v, body, select, NO_ANNOTATIONS) for _, v, body in rows
+            ]
             continue
         navigation = catalog.navigation(table, name)
         assert navigation is not None
@@ -76,4 +80,6 @@ def apply_expansions(
             continue
         found = store.get(ref["type"], ref["id"])
         actual = catalog.table(ref["type"]) or target
-        out[name] = None if found is None else renderer.render(actual, *found, select, False)
+        out[name] = (
+            None if found is None else renderer.render(actual, *found, select, NO_ANNOTATIONS)
+        )

@@ -27,16 +27,19 @@ class ApiRequest:
         """A header by case-insensitive name."""
         return self.headers.get(name.lower())
 
-    def json(self) -> Any:
-        """The body parsed as JSON.
+    def json(self) -> dict[str, Any]:
+        """The body parsed as a JSON object (every Web API body is one).
 
         Raises:
-            DataverseError: 400 when the body is not JSON.
+            DataverseError: 400 when the body is not a JSON object.
         """
         if not self.body:
             return {}
         try:
-            return json.loads(self.body)
+            parsed = json.loads(self.body)
+            if not isinstance(parsed, dict):
+                raise ValueError("not an object")
+            return parsed
         except ValueError:
             raise DataverseError(
                 400,
@@ -55,8 +58,30 @@ class ApiRequest:
         return out
 
     def wants_annotations(self) -> bool:
-        """True when formatted values / lookup annotations were asked for."""
+        """True when any instance annotations were asked for."""
         return bool(self.prefer().get("odata.include-annotations"))
+
+    def annotation_filter(self) -> AnnotationFilter:
+        """The annotation terms `Prefer: odata.include-annotations` asked for."""
+        raw = self.prefer().get("odata.include-annotations", "")
+        return AnnotationFilter(tuple(p.strip() for p in raw.split(",") if p.strip()))
+
+
+@dataclass(frozen=True)
+class AnnotationFilter:
+    """Terms (`*`, `Namespace.*` or full names) of the annotations a response may carry."""
+
+    patterns: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.patterns)
+
+    def allows(self, term: str) -> bool:
+        """True when `term` (e.g. OData.Community.Display.V1.FormattedValue) was asked for."""
+        return any(
+            p in ("*", term) or (p.endswith(".*") and term.startswith(p[:-1]))
+            for p in self.patterns
+        )
 
 
 @dataclass

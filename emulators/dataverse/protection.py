@@ -100,8 +100,9 @@ class ServiceProtection:
         """Ends an admitted request and charges its execution time."""
         window = self._window(user)
         window.in_flight = max(0, window.in_flight - 1)
-        window.charges.append((self.clock(), cost_ms))
-        window.execution_ms += cost_ms
+        if self.window_s is not None:  # without a window only the totals are kept
+            window.charges.append((self.clock(), cost_ms))
+            window.execution_ms += cost_ms
         window.requests_total += 1
         window.execution_total_ms += cost_ms
 

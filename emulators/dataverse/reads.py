@@ -6,9 +6,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulators.dataverse import errors
+from emulators.dataverse.http import AnnotationFilter
 from emulators.dataverse.metadata.catalog import Catalog
 from emulators.dataverse.metadata.model import LOOKUP_TYPES, Column, Table
-from emulators.dataverse.odata.filter import Compare, Function, Literal_, Logical, Node, Not
+from emulators.dataverse.odata.filter import (
+    Compare,
+    Function,
+    Literal_,
+    Logical,
+    Node,
+    Not,
+    QueryFunction,
+)
 from emulators.dataverse.store import Record, Store
 from emulators.dataverse.values import format_datetime, parse_datetime
 
@@ -76,6 +85,8 @@ def compile_filter(table: Table, node: Node, params: list[Any]) -> str:
     if isinstance(node, Not):
         return f"(NOT {compile_filter(table, node.operand, params)})"
     prop = resolve_property(table, node.path)
+    if isinstance(node, QueryFunction):
+        return _query_function(table, prop, node, params)
     if isinstance(node, Function):
         text = _escape_like(str(node.value.value))
         pattern = {"contains": f"%{text}%", "startswith": f"{text}%", "endswith": f"%{text}"}
@@ -87,6 +98,45 @@ def compile_filter(table: Table, node: Node, params: list[Any]) -> str:
     params.append(_literal(prop, node.value))
     collate = " COLLATE NOCASE" if isinstance(node.value.value, str) else ""
     return f"({prop.sql}{collate} {_SQL_OPS[node.op]} ?)"
+
+
+def _typed(prop: Property, literal: Literal_) -> Any:
+    """Query-function values arrive as strings (`PropertyValues=["0","1"]`): type them."""
+    value = _literal(prop, literal)
+    kind = prop.column.type
+    if isinstance(value, str) and kind in ("Integer", "BigInt", "Picklist", "State", "Status"):
+        try:
+            return int(value)
+        except ValueError:
+            raise errors.bad_request(f"'{prop.column.logical_name}' expects a number.") from None
+    if isinstance(value, str) and kind in ("Decimal", "Double", "Money"):
+        try:
+            return float(value)
+        except ValueError:
+            raise errors.bad_request(f"'{prop.column.logical_name}' expects a number.") from None
+    if isinstance(value, str) and kind == "DateTime":
+        return _literal(prop, Literal_(value, "datetime"))
+    return value
+
+
+def _query_function(table: Table, prop: Property, node: QueryFunction, params: list[Any]) -> str:
+    values = [_typed(prop, v) for v in node.values]
+    collate = " COLLATE NOCASE" if any(isinstance(v, str) for v in values) else ""
+    if node.name in ("In", "NotIn") and values:
+        params.extend(values)
+        marks = ", ".join("?" for _ in values)
+        negate = "NOT " if node.name == "NotIn" else ""
+        return f"({prop.sql}{collate} {negate}IN ({marks}))"
+    if node.name in ("Between", "NotBetween") and len(values) == 2:
+        params.extend(values)
+        negate = "NOT " if node.name == "NotBetween" else ""
+        return f"({prop.sql}{collate} {negate}BETWEEN ? AND ?)"
+    if node.name in ("Null", "NotNull") and not values:
+        return f"({prop.sql} IS {'NOT ' if node.name == 'NotNull' else ''}NULL)"
+    raise errors.bad_request(
+        f"The query function 'Microsoft.Dynamics.CRM.{node.name}' is not supported by the "
+        f"emulator for '{table.logical_name}'.",
+    )
 
 
 def compile_orderby(table: Table, orderby: str) -> str:
@@ -127,7 +177,7 @@ class Renderer:
         version: int,
         record: Record,
         select: list[str] | None,
-        annotations: bool,
+        annotations: AnnotationFilter,
     ) -> dict[str, Any]:
         """One record with `@odata.etag`, selected columns and, if asked, formatted values."""
         out: dict[str, Any] = {"@odata.etag": f'W/"{version}"'}
@@ -142,14 +192,16 @@ class Renderer:
                 self._lookup(out, column, value, annotations)
                 continue
             out[column_name] = value
-            if annotations and value is not None:
+            if value is not None and annotations.allows(FORMATTED):
                 formatted = _formatted(column, value)
                 if formatted is not None:
                     out[f"{column_name}@{FORMATTED}"] = formatted
         out[table.primary_id] = record.get(table.primary_id)
         return out
 
-    def _lookup(self, out: dict[str, Any], column: Column, value: Any, annotations: bool) -> None:
+    def _lookup(
+        self, out: dict[str, Any], column: Column, value: Any, annotations: AnnotationFilter
+    ) -> None:
         key = f"_{column.logical_name}_value"
         if not isinstance(value, dict):
             out[key] = None
@@ -158,11 +210,15 @@ class Renderer:
         if not annotations:
             return
         target = self.catalog.table(value["type"])
-        found = self.store.get(value["type"], value["id"]) if target else None
-        if target is not None and found is not None:
-            out[f"{key}@{FORMATTED}"] = found[1].get(target.primary_name)
-        out[f"{key}@{ASSOCIATED_NAV}"] = column.navigation.get(value["type"], column.logical_name)
-        out[f"{key}@{LOOKUP_LOGICAL}"] = value["type"]
+        if annotations.allows(FORMATTED) and target is not None:
+            found = self.store.get(value["type"], value["id"])
+            if found is not None:
+                out[f"{key}@{FORMATTED}"] = found[1].get(target.primary_name)
+        if annotations.allows(ASSOCIATED_NAV):
+            navigation = column.navigation.get(value["type"], column.logical_name)
+            out[f"{key}@{ASSOCIATED_NAV}"] = navigation
+        if annotations.allows(LOOKUP_LOGICAL):
+            out[f"{key}@{LOOKUP_LOGICAL}"] = value["type"]
 
 
 def _formatted(column: Column, value: Any) -> str | None:

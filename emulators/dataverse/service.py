@@ -97,22 +97,7 @@ class Emulator:
                 table = self.catalog.table(logical)
                 assert table is not None, logical
                 for item in items:
-                    record: dict[str, Any] = {name: None for name in table.columns}
-                    record.update(item)
-                    if "fullname" in table.columns:
-                        record["fullname"] = (
-                            f"{item.get('firstname', '')} {item.get('lastname', '')}".strip()
-                        )
-                    for column in table.columns.values():
-                        if column.type == "State" and record.get(column.logical_name) is None:
-                            record[column.logical_name] = 0
-                        if column.type == "Status" and record.get(column.logical_name) is None:
-                            record[column.logical_name] = next(
-                                (o.value for o in column.options if o.state == 0), None
-                            )
-                    version = self.store.next_version()
-                    record["versionnumber"] = version
-                    self.store.put_many(logical, [(item[table.primary_id], version, record)])
+                    self.writer.insert_system_row(table, item)
 
     def reset(self) -> None:
         """Back to a fresh environment: standard tables, seed rows, no custom tables."""
@@ -134,8 +119,17 @@ class Emulator:
             return self._route(req, caller)
         except DataverseError as error:
             response = error_response(error, req.wants_annotations())
-            response.cost_ms = self.config.costs.charge("error")
-            return response
+        except (TypeError, AttributeError, KeyError, ValueError):
+            # A body of the wrong shape (a list where an object belongs, ...): the service
+            # answers 400, never 500, and nothing of the body is echoed.
+            shape = errors.bad_request(
+                "Error identified in Payload provided by the user: the request body does not "
+                "have the shape this operation expects.",
+                errors.PAYLOAD_ERROR,
+            )
+            response = error_response(shape, req.wants_annotations())
+        response.cost_ms = self.config.costs.charge("error")
+        return response
 
     def _route(self, req: ApiRequest, caller: Caller) -> ApiResponse:
         segments = split_path(req.path)

@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)
 """
 
 Record = dict[str, Any]
+_ENCODE = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -113,7 +114,7 @@ class Store:
         """Inserts or replaces records: (id, version, body)."""
         self.db.executemany(
             "INSERT OR REPLACE INTO records (entity, id, version, body) VALUES (?, ?, ?, ?)",
-            ((entity, rid, version, json.dumps(body)) for rid, version, body in rows),
+            ((entity, rid, version, _ENCODE(body)) for rid, version, body in rows),
         )
 
     def delete(self, entity: str, record_id: str) -> None:
@@ -143,9 +144,16 @@ class Store:
         ).fetchone()
         return None if row is None else str(row[0])
 
-    def set_key_values(self, entity: str, record_id: str, values: dict[str, str]) -> None:
+    def set_key_values(
+        self, entity: str, record_id: str, values: dict[str, str], *, new: bool = False
+    ) -> None:
         """Replaces the key values of one record (callers checked uniqueness first)."""
-        self.db.execute("DELETE FROM keyvalues WHERE entity = ? AND id = ?", (entity, record_id))
+        if not new:
+            self.db.execute(
+                "DELETE FROM keyvalues WHERE entity = ? AND id = ?", (entity, record_id)
+            )
+        if not values:
+            return
         self.db.executemany(
             "INSERT INTO keyvalues (entity, keyname, value, id) VALUES (?, ?, ?, ?)",
             [(entity, name, value, record_id) for name, value in values.items()],
@@ -169,11 +177,6 @@ class Store:
         self.indexes.add(name)
 
     # --- whole data set ----------------------------------------------------------------
-    def wipe(self) -> None:
-        """Deletes everything but snapshots."""
-        for table in ("records", "keyvalues", "tabledefs", "settings"):
-            self.db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
-
     def counts(self) -> dict[str, int]:
         """Record count per table."""
         rows = self.db.execute("SELECT entity, COUNT(*) FROM records GROUP BY entity")

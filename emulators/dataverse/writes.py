@@ -85,7 +85,11 @@ class Writer:
             if name in table.collections:
                 child_table_name, lookup = table.collections[name]
                 child_table = self.catalog.table(child_table_name)
-                if child_table is None or not isinstance(value, list):
+                if (
+                    child_table is None
+                    or not isinstance(value, list)
+                    or not all(isinstance(item, dict) for item in value)
+                ):
                     raise errors.invalid_property(name, table.logical_name)
                 children.extend((child_table, lookup, item) for item in value)
                 continue
@@ -179,6 +183,21 @@ class Writer:
             objectid = record.get("objectid")
             record["objecttypecode"] = objectid["type"] if isinstance(objectid, dict) else None
 
+    def _default_currency(self, table: Table, record: Record) -> None:
+        """Money needs a currency: the organization's base currency unless one is bound."""
+        if "transactioncurrencyid" not in table.columns or record.get("transactioncurrencyid"):
+            return
+        if not any(
+            record.get(n) is not None for n, c in table.columns.items() if c.type == "Money"
+        ):
+            return
+        base = self.store.scalar(
+            "SELECT id FROM records WHERE entity = 'transactioncurrency' ORDER BY version LIMIT 1",
+            [],
+        )
+        if base is not None:
+            record["transactioncurrencyid"] = {"id": base, "type": "transactioncurrency"}
+
     def _template(self, table: Table) -> Record:
         """Default values of a new row, cached until the table definitions change."""
         cached = self._templates.get(table.logical_name)
@@ -211,7 +230,7 @@ class Writer:
         return record
 
     # --- key uniqueness ----------------------------------------------------------------
-    def _store(self, table: Table, record_id: str, record: Record) -> int:
+    def _store(self, table: Table, record_id: str, record: Record, *, new: bool = False) -> int:
         keys = record_key_values(table, record)
         for keyname, text in keys.items():
             owner = self.store.key_owner(table.logical_name, keyname, text)
@@ -222,7 +241,7 @@ class Writer:
         # Nulls are not stored: a missing member reads, filters and renders as null.
         stored = {name: value for name, value in record.items() if value is not None}
         self.store.put_many(table.logical_name, [(record_id, version, stored)])
-        self.store.set_key_values(table.logical_name, record_id, keys)
+        self.store.set_key_values(table.logical_name, record_id, keys, new=new)
         return version
 
     # --- operations --------------------------------------------------------------------
@@ -259,9 +278,10 @@ class Writer:
         if overridden:
             record["createdon"] = format_datetime(parse_datetime(overridden))
         self._computed(table, record)
+        self._default_currency(table, record)
         if caller.headers.get("mscrm.suppressduplicatedetection", "").lower() == "false":
             self._detect_duplicates(table, record_id, record)
-        version = self._store(table, record_id, record)
+        version = self._store(table, record_id, record, new=True)
         for child_table, lookup, child_body in children:
             child = dict(child_body)
             self._check_party(table, child)
@@ -343,6 +363,12 @@ class Writer:
                 "A record was not created or updated because a duplicate of the current record "
                 "already exists.",
             )
+
+    def insert_system_row(self, table: Table, row: Record) -> None:
+        """Stores a row the platform itself owns (seed data): defaults, no validation, no caller."""
+        record = {**self._template(table), **row}
+        self._computed(table, record)
+        self._store(table, str(row[table.primary_id]), record, new=True)
 
     def delete(self, table: Table, record_id: str) -> None:
         """Deletes a record (activity parties of an activity go with it).

@@ -12,7 +12,16 @@ from emulators.dataverse.metadata.writes import MetadataWriter
 from emulators.dataverse.odata.keys import split_segment
 from emulators.dataverse.store import Store
 
-METADATA_ROOTS = frozenset({"EntityDefinitions", "RelationshipDefinitions", "CreateEntities"})
+METADATA_ROOTS = frozenset(
+    {
+        "EntityDefinitions",
+        "RelationshipDefinitions",
+        "CreateEntities",
+        "InsertOptionValue",
+        "PublishXml",
+        "PublishAllXml",
+    }
+)
 
 
 class MetadataApi:
@@ -55,6 +64,21 @@ class MetadataApi:
                 }
                 cost = self.costs.charge("metadata_write") * max(len(ids), 1)
                 return ApiResponse(200, body, {}, cost, "metadata_write", len(ids))
+            if req.method == "POST" and name in ("PublishXml", "PublishAllXml"):
+                # Definitions are live as soon as they are saved; publishing has nothing to do.
+                return ApiResponse(
+                    204, None, {}, self.costs.charge("metadata_write"), "metadata_write"
+                )
+            if req.method == "POST" and name == "InsertOptionValue":
+                value = self.writer.insert_option(req.json())
+                body = {
+                    "@odata.context": f"{root}/$metadata#Microsoft.Dynamics.CRM."
+                    "InsertOptionValueResponse",
+                    "NewOptionValue": value,
+                }
+                return ApiResponse(
+                    200, body, {}, self.costs.charge("metadata_write"), "metadata_write"
+                )
             if req.method == "POST" and name == "EntityDefinitions" and len(segments) == 1:
                 table = self.writer.create_table(req.json())
                 return self._created(f"{root}/EntityDefinitions({table.metadata_id})")
@@ -69,12 +93,7 @@ class MetadataApi:
                     raise errors.bad_request(
                         "Only custom tables can be deleted.", errors.INVALID_ARGUMENT
                     )
-                del self.catalog.tables[table.logical_name]
-                self.store.db.execute(
-                    "DELETE FROM tabledefs WHERE logical_name = ?", (table.logical_name,)
-                )
-                self.store.db.execute("DELETE FROM records WHERE entity = ?", (table.logical_name,))
-                self.catalog.save()
+                self.catalog.remove_table(table.logical_name)
                 return ApiResponse(
                     204, None, {}, self.costs.charge("metadata_write"), "metadata_write"
                 )
@@ -107,7 +126,8 @@ class MetadataApi:
         root = req.service_root
         table = find_table(self.catalog, key_text)
         sub, sub_key = split_segment(member)
-        base = f"{root}/EntityDefinitions({table.metadata_id})"
+        # The table segment is echoed as the request addressed it (LogicalName or MetadataId).
+        base = f"{root}/EntityDefinitions({key_text})"
         if req.method == "POST" and sub == "Attributes" and sub_key is None:
             column = self.writer.create_column(table, req.json())
             return self._created(f"{base}/Attributes({column.metadata_id})")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass
 
 from emulators.dataverse import errors
 from emulators.dataverse.metadata.loader import complete_table, load_standard_tables
 from emulators.dataverse.metadata.model import Column, Relationship, Table
 from emulators.dataverse.store import Store
+
+_REL_NAMESPACE = uuid.UUID("6d1f0c3a-2b4e-4f5a-8c7d-9e0f1a2b3c4d")
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,66 @@ class Catalog:
             self.add_lookup_target("regardingobjectid", table.logical_name, activities=True)
         if table.has_notes:
             self.add_lookup_target("objectid", table.logical_name, activities=False)
+
+    def all_relationships(self) -> list[Relationship]:
+        """Every one-to-many relationship: the declared ones plus one per standard lookup target."""
+        declared = {
+            (r.referencing_entity, r.referencing_attribute): r for r in self.relationships.values()
+        }
+        out = list(self.relationships.values())
+        for table in self.tables.values():
+            for column in table.columns.values():
+                if (table.logical_name, column.logical_name) in declared:
+                    continue
+                for target, nav in column.navigation.items():
+                    referenced = self.tables.get(target)
+                    if referenced is None:
+                        continue
+                    out.append(
+                        Relationship(
+                            schema_name=f"{target}_{table.logical_name}_{column.logical_name}",
+                            referenced_entity=target,
+                            referenced_attribute=referenced.primary_id,
+                            referencing_entity=table.logical_name,
+                            referencing_attribute=column.logical_name,
+                            referencing_navigation=nav,
+                            referenced_navigation=f"{target}_{table.logical_name}_{column.logical_name}",
+                            metadata_id=str(
+                                uuid.uuid5(_REL_NAMESPACE, f"{table.logical_name}.{nav}")
+                            ),
+                        )
+                    )
+        return out
+
+    def remove_table(self, logical_name: str) -> None:
+        """Deletes a table, its rows, and every lookup target and relationship naming it."""
+        del self.tables[logical_name]
+        for sql in (
+            "DELETE FROM tabledefs WHERE logical_name = ?",
+            "DELETE FROM records WHERE entity = ?",
+            "DELETE FROM keyvalues WHERE entity = ?",
+        ):
+            self.store.db.execute(sql, (logical_name,))
+        changed = []
+        for table in self.tables.values():
+            for column in list(table.columns.values()):
+                if logical_name in column.targets:
+                    column.targets.remove(logical_name)
+                    column.navigation.pop(logical_name, None)
+                    if not column.targets:  # a custom lookup to the table goes with it
+                        del table.columns[column.logical_name]
+                    changed.append(table)
+        gone = [
+            name
+            for name, rel in self.relationships.items()
+            if logical_name in (rel.referenced_entity, rel.referencing_entity)
+        ]
+        for name in gone:
+            del self.relationships[name]
+            self.store.db.execute(
+                "DELETE FROM tabledefs WHERE logical_name = ?", (f"relationship:{name}",)
+            )
+        self.save(*changed)
 
     def pending_keys_due(self) -> list[tuple[Table, int]]:
         """(table, key index) of Pending keys whose build time has come."""

@@ -76,6 +76,8 @@ class MetadataReader:
             elif name == "Keys":
                 keys = [render.key(table, i) for i in range(len(table.keys))]
                 body["Keys"] = _filtered(keys, inner)
+            elif name in ("ManyToOneRelationships", "OneToManyRelationships"):
+                body[name] = _filtered(self._table_relationships(table, name), inner)
             else:
                 raise errors.property_not_found(name, "EntityMetadata")
         return body
@@ -127,6 +129,12 @@ class MetadataReader:
         sub, sub_key = split_segment(segments[1])
         if sub == "Attributes":
             return self._attribute_request(req, table, sub_key, segments[2:])
+        if sub in ("ManyToOneRelationships", "OneToManyRelationships") and sub_key is None:
+            items = self._table_relationships(table, sub)
+            return {
+                "@odata.context": f"{root}/$metadata#EntityDefinitions/{sub}",
+                "value": _filtered(items, req.query),
+            }
         if sub == "Keys":
             keys = [render.key(table, i) for i in range(len(table.keys))]
             if sub_key is not None:
@@ -172,8 +180,16 @@ class MetadataReader:
         body = project(item, req.query.get("$select"), keep)
         return {"@odata.context": f"{root}/$metadata#EntityDefinitions/Attributes/$entity", **body}
 
+    def _table_relationships(self, table: Table, kind: str) -> list[dict[str, Any]]:
+        side = "referencing_entity" if kind == "ManyToOneRelationships" else "referenced_entity"
+        return [
+            render.relationship(rel)
+            for rel in self.catalog.all_relationships()
+            if getattr(rel, side) == table.logical_name
+        ]
+
     def _relationships(self, req: ApiRequest, key_text: str | None) -> dict[str, Any]:
-        items = [render.relationship(r) for r in self.catalog.relationships.values()]
+        items = [render.relationship(r) for r in self.catalog.all_relationships()]
         if key_text is not None:
             wanted = key_text.strip().lower()
             match = [i for i in items if GUID.match(wanted) and i["MetadataId"] == wanted]

@@ -245,6 +245,33 @@ class MetadataWriter:
         self.catalog.save_relationship(relationship)
         return relationship
 
+    def insert_option(self, body: dict[str, Any]) -> int:
+        """InsertOptionValue: adds a choice to a local option set; returns its value.
+
+        Raises:
+            DataverseError: 400 for an unknown choice column or a value already in use.
+        """
+        table = self.catalog.table(str(body.get("EntityLogicalName", "")))
+        column = table.columns.get(str(body.get("AttributeLogicalName", ""))) if table else None
+        if table is None or column is None or column.type != "Picklist":
+            raise errors.bad_request(
+                "InsertOptionValue needs the EntityLogicalName and AttributeLogicalName of a "
+                "choice column.",
+                errors.INVALID_ARGUMENT,
+            )
+        used = {option.value for option in column.options}
+        value = body.get("Value")
+        if value is None:
+            value = max([*used, 100_000_000 - 1]) + 1
+        if int(value) in used:
+            raise errors.bad_request(
+                f"An option with the value {value} already exists in '{column.logical_name}'.",
+                errors.DUPLICATE_KEY,
+            )
+        column.options.append(Option(value=int(value), label=label_text(body.get("Label"), "")))
+        self.catalog.save(table)
+        return int(value)
+
     def create_key(self, table: Table, body: dict[str, Any]) -> AlternateKey:
         """POST EntityDefinitions(...)/Keys; the key starts Pending.
 

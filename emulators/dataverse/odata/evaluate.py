@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulators.dataverse.odata.filter import Compare, Function, Logical, Node, Not
+from emulators.dataverse.odata.filter import (
+    Compare,
+    Function,
+    Logical,
+    Node,
+    Not,
+    QueryFunction,
+)
 
 
 def _resolve(item: dict[str, Any], path: str) -> Any:
@@ -28,6 +35,12 @@ def matches(node: Node, item: dict[str, Any]) -> bool:
         return matches(node.left, item) or matches(node.right, item)
     if isinstance(node, Not):
         return not matches(node.operand, item)
+    if isinstance(node, QueryFunction):
+        value = _comparable(_resolve(item, node.path))
+        options = [_comparable(v.value) for v in node.values]
+        if node.name in ("In", "NotIn"):
+            return (value in options) == (node.name == "In")
+        return False
     left = _comparable(_resolve(item, node.path))
     right = _comparable(node.value.value)
     if isinstance(node, Function):

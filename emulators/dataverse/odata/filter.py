@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -16,12 +17,13 @@ FUNCTIONS: frozenset[str] = frozenset({"contains", "startswith", "endswith"})
 _TOKEN = re.compile(
     r"""\s*(?:
       (?P<string>'(?:[^']|'')*')
+    | (?P<dstring>"(?:[^"\\]|\\.)*")
     | (?P<enum>[A-Za-z][\w.]*'(?:[^']|'')*')
     | (?P<guid>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})(?![\w-])
     | (?P<datetime>\d{4}-\d{2}-\d{2}(?:T[\d:.]+(?:Z|[+-]\d{2}:\d{2})?)?)(?![\w])
     | (?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?[mMdDlL]?)(?![\w])
     | (?P<path>[A-Za-z_@$][\w.]*(?:/[A-Za-z_$][\w.]*)*)
-    | (?P<punct>[(),])
+    | (?P<punct>[(),=\[\]])
     )""",
     re.VERBOSE,
 )
@@ -54,6 +56,15 @@ class Function:
 
 
 @dataclass(frozen=True)
+class QueryFunction:
+    """A Dataverse query function, e.g. `Microsoft.Dynamics.CRM.In(PropertyName='x',...)`."""
+
+    name: str
+    path: str
+    values: tuple[Literal_, ...]
+
+
+@dataclass(frozen=True)
 class Logical:
     """`left and right` / `left or right`."""
 
@@ -69,7 +80,8 @@ class Not:
     operand: Node
 
 
-Node = Compare | Function | Logical | Not
+Node = Compare | Function | QueryFunction | Logical | Not
+QUERY_FUNCTION_PREFIX = "Microsoft.Dynamics.CRM."
 
 
 def _syntax_error(text: str) -> DataverseError:
@@ -141,6 +153,8 @@ class _Parser:
         kind, text, pos = self.take()
         if kind != "path":
             raise _syntax_error(str(pos))
+        if text.startswith(QUERY_FUNCTION_PREFIX):
+            return self.parse_query_function(text.removeprefix(QUERY_FUNCTION_PREFIX))
         if text in FUNCTIONS:
             self.expect("(")
             path_kind, path, path_pos = self.take()
@@ -155,10 +169,45 @@ class _Parser:
             raise _syntax_error(str(op_pos))
         return Compare(text, op, self.parse_literal())  # type: ignore[arg-type]
 
+    def parse_query_function(self, name: str) -> QueryFunction:
+        """`(PropertyName='x'[,PropertyValue=v | ,PropertyValues=[v,...]])`."""
+        self.expect("(")
+        path = ""
+        values: list[Literal_] = []
+        while True:
+            _, argument, arg_pos = self.take()
+            self.expect("=")
+            if argument == "PropertyName":
+                literal = self.parse_literal()
+                path = str(literal.value)
+            elif argument == "PropertyValue":
+                values.append(self.parse_literal())
+            elif argument == "PropertyValues":
+                self.expect("[")
+                while True:
+                    values.append(self.parse_literal())
+                    _, separator, sep_pos = self.take()
+                    if separator == "]":
+                        break
+                    if separator != ",":
+                        raise _syntax_error(str(sep_pos))
+            else:
+                raise _syntax_error(str(arg_pos))
+            _, closing, close_pos = self.take()
+            if closing == ")":
+                break
+            if closing != ",":
+                raise _syntax_error(str(close_pos))
+        if not path:
+            raise bad_request(f"The query function '{name}' needs a PropertyName.")
+        return QueryFunction(name, path, tuple(values))
+
     def parse_literal(self) -> Literal_:
         kind, text, pos = self.take()
         if kind == "string":
             return Literal_(text[1:-1].replace("''", "'"), "string")
+        if kind == "dstring":  # query-function values: PropertyValues=["1","2"]
+            return Literal_(json.loads(text), "string")
         if kind == "guid":
             return Literal_(text.lower(), "guid")
         if kind == "datetime":
@@ -187,7 +236,7 @@ def parse_filter(text: str) -> Node:
 
 def paths(node: Node) -> list[str]:
     """Every property path the expression names, in order."""
-    if isinstance(node, Compare | Function):
+    if isinstance(node, Compare | Function | QueryFunction):
         return [node.path]
     if isinstance(node, Logical):
         return paths(node.left) + paths(node.right)

@@ -26,7 +26,7 @@ def _value(raw: str) -> KeyValue:
         return float(raw) if any(c in raw for c in ".eE") else int(raw)
     except ValueError:
         raise bad_request(
-            f"Bad Request - Error in query syntax: key value at '{raw[:1]}'."
+            "Bad Request - Error in query syntax: a key value is not a literal."
         ) from None
 
 

@@ -57,6 +57,8 @@ def test_request_log_has_no_query_values(fresh_dataverse: DataverseEmulator) -> 
 def test_data_and_custom_tables_survive_a_restart(tmp_path: Path) -> None:
     config = EmulatorConfig(data_dir=tmp_path, time_scale=0)
     first = start_in_thread(config)
+    assert first.ca_file is not None
+    ca_before = first.ca_file.read_bytes()
     try:
         token_url, user = first.token_url, first.users[0]
         with httpx.Client(verify=_trust(first.ca_file), trust_env=False) as http:
@@ -103,6 +105,8 @@ def test_data_and_custom_tables_survive_a_restart(tmp_path: Path) -> None:
     finally:
         second.stop()
     assert [r["new_number"] for r in rows] == ["INV-1"]
+    assert second.ca_file is not None
+    assert second.ca_file.read_bytes() == ca_before, "clients that trust the CA keep working"
 
 
 def test_command_line_starts_in_under_two_seconds(tmp_path: Path) -> None:

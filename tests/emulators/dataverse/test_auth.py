@@ -78,3 +78,15 @@ def test_whoami_is_get_only(fresh_dataverse: DataverseEmulator) -> None:
     assert response.json()["error"]["message"].startswith(
         "No HTTP resource was found that matches the request URI '"
     )
+
+
+def test_expired_token_is_401(fresh_dataverse: DataverseEmulator) -> None:
+    tokens = fresh_dataverse.running.emulator.tokens
+    user = fresh_dataverse.users[0]
+    expired = tokens.sign(
+        {"appid": user.client_id, "exp": 1_000_000, "tid": fresh_dataverse.tenant_id}
+    )
+    with fresh_dataverse.client() as api:
+        response = api.get("WhoAmI", headers={"Authorization": f"Bearer {expired}"})
+    assert response.status_code == 401
+    assert "ExpiredAuthTicket" in response.json()["error"]["message"]

@@ -159,3 +159,25 @@ def test_thousand_contacts_through_create_multiple_in_well_under_a_second(
     assert len(response.json()["Ids"]) == 1000
     print(f"CreateMultiple of 1,000 contacts: {elapsed:.3f} s")
     assert elapsed < 0.9, f"CreateMultiple of 1,000 contacts took {elapsed:.2f} s"
+
+
+def test_update_multiple_with_missing_ids_and_delete_multiple(
+    fresh_dataverse: DataverseEmulator,
+) -> None:
+    missing = "00000000-0000-0000-0000-0000000000bb"
+    with fresh_dataverse.client() as api:
+        update = api.post(
+            "contacts/Microsoft.Dynamics.CRM.UpdateMultiple",
+            json={"Targets": [{"@odata.type": CONTACT, "contactid": missing, "lastname": "X"}]},
+        )
+        delete = api.post(
+            "contacts/Microsoft.Dynamics.CRM.DeleteMultiple",
+            json={"Targets": [{"@odata.type": CONTACT, "contactid": missing}]},
+        )
+    assert update.status_code == 404
+    assert update.json()["error"] == {
+        "code": "0x80040217",
+        "message": f"Contact With Ids = {missing} Do Not Exist",
+    }
+    assert delete.status_code == 400
+    assert delete.json()["error"]["message"] == "DeleteMultiple has not yet been implemented."

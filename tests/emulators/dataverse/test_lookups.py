@@ -147,3 +147,53 @@ def test_owner_bind_and_disabled_owner_policy(fresh_dataverse: DataverseEmulator
     assert rejected.json()["error"]["message"].startswith(
         f"The user with SystemUserId={disabled['systemuserid']} in OrganizationContext="
     )
+
+
+def test_include_annotations_honours_the_requested_terms(
+    fresh_dataverse: DataverseEmulator,
+) -> None:
+    only_formatted = {
+        "Prefer": 'odata.include-annotations="OData.Community.Display.V1.FormattedValue"'
+    }
+    with fresh_dataverse.client() as api:
+        account = _create(api, "accounts", {"name": "Bright Smile Dental"})
+        contact = _create(
+            api,
+            "contacts",
+            {
+                "lastname": "Nowak",
+                "gendercode": 2,
+                "parentcustomerid_account@odata.bind": f"/accounts({account})",
+            },
+        )
+        body = api.get(
+            f"contacts({contact})?$select=gendercode,_parentcustomerid_value",
+            headers=only_formatted,
+        ).json()
+        plain = api.get(f"contacts({contact})?$select=gendercode").json()
+    assert body["gendercode@OData.Community.Display.V1.FormattedValue"] == "Female"
+    assert body["_parentcustomerid_value@OData.Community.Display.V1.FormattedValue"] == (
+        "Bright Smile Dental"
+    )
+    assert not any("lookuplogicalname" in key for key in body)
+    assert not any("@" in key for key in plain if key != "@odata.etag" and key != "@odata.context")
+
+
+def test_ref_associates_and_disassociates_a_lookup(fresh_dataverse: DataverseEmulator) -> None:
+    with fresh_dataverse.client() as api:
+        account = _create(api, "accounts", {"name": "Clinic"})
+        contact = _create(api, "contacts", {"lastname": "Hart"})
+        ref = f"contacts({contact})/parentcustomerid_account/$ref"
+        associated = api.put(
+            ref, json={"@odata.id": f"{fresh_dataverse.api_url}/accounts({account})"}
+        )
+        after_put = api.get(f"contacts({contact})?$select=_parentcustomerid_value").json()
+        wrong_nav = api.delete(f"contacts({contact})/parentcustomerid_contact/$ref")
+        still = api.get(f"contacts({contact})?$select=_parentcustomerid_value").json()
+        removed = api.delete(ref)
+        after_delete = api.get(f"contacts({contact})?$select=_parentcustomerid_value").json()
+    assert associated.status_code == 204
+    assert after_put["_parentcustomerid_value"] == account
+    assert wrong_nav.status_code == 204 and still["_parentcustomerid_value"] == account
+    assert removed.status_code == 204
+    assert after_delete["_parentcustomerid_value"] is None

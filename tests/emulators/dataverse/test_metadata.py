@@ -193,3 +193,54 @@ def test_definitions_update_with_put_not_patch(fresh_dataverse: DataverseEmulato
     assert patched.status_code == 405
     assert put.status_code == 204
     assert long_title.status_code == 204
+
+
+def test_relationships_name_the_navigation_properties(fresh_dataverse: DataverseEmulator) -> None:
+    with fresh_dataverse.client() as api:
+        many_to_one = api.get(
+            "EntityDefinitions(LogicalName='appointment')/ManyToOneRelationships"
+            "?$select=ReferencedEntity,ReferencingAttribute,ReferencingEntityNavigationPropertyName"
+        ).json()["value"]
+        expanded = api.get(
+            "EntityDefinitions(LogicalName='contact')?$select=LogicalName"
+            "&$expand=ManyToOneRelationships($filter=ReferencingAttribute eq 'parentcustomerid')"
+        ).json()
+    regarding = {
+        r["ReferencedEntity"]: r["ReferencingEntityNavigationPropertyName"]
+        for r in many_to_one
+        if r["ReferencingAttribute"] == "regardingobjectid"
+    }
+    assert regarding["contact"] == "regardingobjectid_contact_appointment"
+    assert {
+        r["ReferencingEntityNavigationPropertyName"] for r in expanded["ManyToOneRelationships"]
+    } == {"parentcustomerid_account", "parentcustomerid_contact"}
+
+
+def test_insert_option_value_then_publish(fresh_dataverse: DataverseEmulator) -> None:
+    with fresh_dataverse.client() as api:
+        api.post("EntityDefinitions", json=TABLE).raise_for_status()
+        api.post("EntityDefinitions(LogicalName='new_treatmentplan')/Attributes", json=CHOICE)
+        inserted = api.post(
+            "InsertOptionValue",
+            json={
+                "EntityLogicalName": "new_treatmentplan",
+                "AttributeLogicalName": "new_phase",
+                "Value": 100000002,
+                "Label": label("Completed"),
+            },
+        )
+        again = api.post(
+            "InsertOptionValue",
+            json={
+                "EntityLogicalName": "new_treatmentplan",
+                "AttributeLogicalName": "new_phase",
+                "Value": 100000002,
+                "Label": label("Completed"),
+            },
+        )
+        published = api.post("PublishXml", json={"ParameterXml": "<importexportxml/>"})
+        written = api.post("new_treatmentplans", json={"new_name": "Crown", "new_phase": 100000002})
+    assert inserted.json()["NewOptionValue"] == 100000002
+    assert again.status_code == 400 and again.json()["error"]["code"] == "0x80040237"
+    assert published.status_code == 204
+    assert written.status_code == 204

@@ -95,6 +95,8 @@ def test_chaos_injects_429_and_server_errors(fresh_dataverse: DataverseEmulator)
     with fresh_dataverse.client() as api:
         failed = api.get("WhoAmI")
     assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "1"
+    assert throttled.headers["x-ms-dop-hint"] == "8"
+    assert fresh_dataverse.request_log()[-1]["operation"] == "chaos_5xx"
     assert failed.status_code in (500, 502, 503, 504)
 
 

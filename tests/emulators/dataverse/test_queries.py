@@ -40,6 +40,14 @@ def patients(fresh_dataverse: DataverseEmulator) -> DataverseEmulator:
         ("not (emailaddress1 eq null) or lastname eq 'Mehta'", 21),
         ("contains(emailaddress1,'1@')", 2),
         ("startswith(firstname,'F1') and endswith(firstname,'5')", 1),
+        ("Microsoft.Dynamics.CRM.In(PropertyName='gendercode',PropertyValues=['2'])", 12),
+        ("Microsoft.Dynamics.CRM.In(PropertyName='firstname',PropertyValues=['f01','F02'])", 2),
+        ("Microsoft.Dynamics.CRM.NotIn(PropertyName='lastname',PropertyValues=['Hart'])", 13),
+        (
+            "Microsoft.Dynamics.CRM.Between(PropertyName='birthdate',"
+            "PropertyValues=['1950-01-01','1954-12-31'])",
+            5,
+        ),
     ],
 )
 def test_filter_operators(patients: DataverseEmulator, expression: str, expected: int) -> None:
@@ -110,3 +118,48 @@ def test_any_v9_minor_version_is_served(fresh_dataverse: DataverseEmulator) -> N
     with fresh_dataverse.client() as api:
         response = api.get(fresh_dataverse.api_url.replace("v9.2", "v9.0") + "/WhoAmI")
     assert response.status_code == 200
+
+
+def test_apply_aggregates_and_groups(patients: DataverseEmulator) -> None:
+    with patients.client() as api:
+        totals = api.get(
+            "contacts",
+            params={"$apply": "filter(lastname eq 'Hart')/aggregate($count as patients)"},
+        ).json()
+        by_gender = api.get(
+            "contacts", params={"$apply": "groupby((gendercode),aggregate($count as patients))"}
+        ).json()
+        count = api.get("contacts/$count")
+        wrong = api.get("contacts", params={"$apply": "aggregate(lastname with sum as x)"})
+    assert totals["value"] == [{"patients": 12}]
+    assert by_gender["value"] == [
+        {"gendercode": 1, "patients": 13},
+        {"gendercode": 2, "patients": 12},
+    ]
+    assert count.text == "25"
+    assert wrong.status_code == 400
+
+
+def test_sum_of_money_column(fresh_dataverse: DataverseEmulator) -> None:
+    with fresh_dataverse.client() as api:
+        for amount in (10.5, 20.25, 100):
+            api.post("opportunities", json={"name": "Implant", "estimatedvalue": amount})
+        body = api.get(
+            "opportunities",
+            params={
+                "$apply": "aggregate(estimatedvalue with sum as total,"
+                "estimatedvalue with max as top)"
+            },
+        ).json()
+    assert body["value"] == [{"total": 130.75, "top": 100}]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["lastname eq", "lastname eq 'x' and", "(lastname eq 'x'", "lastname like 'x'", "eq 'x'"],
+)
+def test_filter_syntax_errors_are_400(fresh_dataverse: DataverseEmulator, expression: str) -> None:
+    with fresh_dataverse.client() as api:
+        response = api.get("contacts", params={"$filter": expression})
+    assert response.status_code == 400
+    assert set(response.json()["error"]) == {"code", "message"}

@@ -42,6 +42,18 @@ def test_create_with_representation_answers_201_and_selected_columns(
     assert set(body) == {"@odata.context", "@odata.etag", "name", "revenue", "accountid"}
 
 
+def test_money_gets_the_base_currency(fresh_dataverse: DataverseEmulator) -> None:
+    with fresh_dataverse.client() as api:
+        url = api.post("accounts", json={"name": "A", "revenue": 10.5}).headers["OData-EntityId"]
+        without_money = api.post("accounts", json={"name": "B"}).headers["OData-EntityId"]
+        currency = api.get("transactioncurrencies?$select=isocurrencycode").json()["value"][0]
+        first = api.get(f"{url}?$select=_transactioncurrencyid_value").json()
+        second = api.get(f"{without_money}?$select=_transactioncurrencyid_value").json()
+    assert currency["isocurrencycode"] == "GBP"
+    assert first["_transactioncurrencyid_value"] == currency["transactioncurrencyid"]
+    assert second["_transactioncurrencyid_value"] is None
+
+
 def test_patch_by_id_updates_and_missing_id_with_if_match_is_404(
     fresh_dataverse: DataverseEmulator,
 ) -> None:
@@ -166,3 +178,23 @@ def test_unknown_body_property_is_400(
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "0x0"
     assert message in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("contacts", [{"lastname": "x"}]),
+        ("appointments", {"subject": "x", "appointment_activity_parties": ["not an object"]}),
+        ("EntityDefinitions", {"SchemaName": "new_X", "Attributes": ["not an object"]}),
+        (
+            "EntityDefinitions(LogicalName='contact')/Keys",
+            {"SchemaName": "new_K", "KeyAttributes": 5},
+        ),
+    ],
+)
+def test_bodies_of_the_wrong_shape_are_400(
+    fresh_dataverse: DataverseEmulator, path: str, body: object
+) -> None:
+    with fresh_dataverse.client() as api:
+        response = api.post(path, json=body)
+    assert response.status_code == 400

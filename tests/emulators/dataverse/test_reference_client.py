@@ -115,3 +115,55 @@ def test_batch_with_changeset(client: DataverseClient) -> None:
     assert not result.has_errors
     assert len(result.responses) == 3
     assert len(list(names)) == 2
+
+
+def test_query_builder_and_in_filter(client: DataverseClient) -> None:
+    from PowerPlatform.Dataverse.models.filters import col
+
+    client.records.create(
+        "contact",
+        [
+            {
+                "firstname": f"F{i}",
+                "lastname": "Hart" if i % 2 else "Mehta",
+                "gendercode": 1 + i % 2,
+            }
+            for i in range(12)
+        ],
+    )
+    rows = list(
+        client.query.builder("contact")
+        .select("firstname", "lastname")
+        .where(col("lastname") == "Hart")
+        .where(col("gendercode").in_([1, 2]))
+        .order_by("firstname", descending=True)
+        .top(4)
+        .execute()
+    )
+    assert [r["firstname"] for r in rows] == ["F9", "F7", "F5", "F3"]
+
+
+def test_schema_teardown_and_bulk_delete(client: DataverseClient) -> None:
+    client.tables.create("new_Invoice", {"new_Number": "string", "new_Amount": "decimal"})
+    client.tables.add_columns("new_Invoice", {"new_Ref": "string"})
+    key = client.tables.create_alternate_key("new_Invoice", "new_RefKey", ["new_ref"])
+    ids = client.records.create("new_Invoice", [{"new_ref": f"R{i}"} for i in range(5)])
+    job = client.records.delete("new_Invoice", ids[:3])
+    left = client.records.list("new_Invoice", select=["new_ref"])
+    client.tables.delete_alternate_key("new_Invoice", key.metadata_id)
+    removed = client.tables.remove_columns("new_Invoice", ["new_Ref"])
+    client.tables.delete("new_Invoice")
+    assert job
+    assert sorted(r["new_ref"] for r in left) == ["R3", "R4"]
+    assert removed
+    assert client.tables.get("new_Invoice") is None
+
+
+def test_batch_continue_on_error(client: DataverseClient) -> None:
+    batch = client.batch.new()
+    batch.records.create("contact", {"lastname": "One"})
+    batch.records.create("contact", {"nosuchcolumn": "x"})
+    batch.records.create("contact", {"lastname": "Three"})
+    result = batch.execute(continue_on_error=True)
+    assert len(result.succeeded) == 2
+    assert len(result.failed) == 1
