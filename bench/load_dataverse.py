@@ -177,7 +177,7 @@ async def load(
     async def one(number: int, chunk: list[dict[str, Any]]) -> WriteResult | DestinationError:
         async with gate:
             try:
-                options = WriteOptions(run_id=run_id, batch_id=f"contact.{number}")
+                options = WriteOptions(run_id=run_id, batch_id=f"contact.{number}", first_load=True)
                 return await destination.write("contact", chunk, options)
             except DestinationError as error:
                 return error
@@ -242,7 +242,7 @@ def _session(ca_file: Path) -> requests.Session:
 
 def ceiling(
     records: int, users: int, batch: int, time_scale: float, dop_hint: int,
-    costs: CostModel, limits: Limits,
+    costs: CostModel, limits: Limits, check_existing: bool = False,
 ) -> tuple[float, str]:  # fmt: skip
     """Fastest records/s any client following the dop hint could reach, and the binding limit.
 
@@ -250,10 +250,11 @@ def ceiling(
       concurrency:    d x t / (c_batch x scale / 1000) batches, d = min(dop hint, 52)
       execution time: n(t) x 1,200,000 / c_batch batches
       requests:       n(t) x 6,000 / requests_per_batch batches
-    with c_batch = CreateMultiple(batch) + one read per 50 keys. The ceiling is records / t*,
-    t* the smallest t at which users x min(...) x batch >= records.
+    with c_batch = CreateMultiple(batch) (+ one read per 50 keys when `reads`: loads that check
+    which keys exist first). The ceiling is records / t*, t* the smallest t at which
+    users x min(...) x batch >= records.
     """
-    reads = math.ceil(batch / MAX_FILTER_TERMS)
+    reads = math.ceil(batch / MAX_FILTER_TERMS) if check_existing else 0
     c_batch = costs.charge("create_multiple", batch) + reads * costs.charge("read", 0)
     per_request = 1 + reads
     window = limits.window_s * time_scale
@@ -291,10 +292,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--users", type=int, default=3)
-    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--batch", type=int, default=250, help="records per CreateMultiple")
     parser.add_argument("--time-scale", type=float, default=1.0)
     parser.add_argument("--baseline-seconds", type=float, default=20.0)
     parser.add_argument("--chaos-records", type=int, default=10_000)
+    parser.add_argument("--chaos-batch", type=int, default=100, help="small: many requests")
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-dataverse-"))
@@ -324,7 +326,9 @@ def run(args: argparse.Namespace, emulator: Emulator) -> int:
                 chaos={"rate_429": 0.2, "rate_5xx": 0.02, "rate_drop": 0.01, "seed": 11}
             )
             chaos_records = [contact(n, "bench.chaos") for n in range(args.chaos_records)]
-            chaos = await load(destination, chaos_records, "bench-chaos", args.batch, in_flight)
+            chaos = await load(
+                destination, chaos_records, "bench-chaos", args.chaos_batch, in_flight
+            )
             emulator.admin.settings(chaos={})
             chaos.created = await destination.count("contact", "bench-chaos")
             return figures, chaos, landed

@@ -52,6 +52,8 @@ class WriteOptions(BaseModel):
 
     run_id: str | None = None
     batch_id: str | None = None
+    # Create without reading first (the destination falls back to the checked path on conflict):
+    # saves the existence reads when the table is known to be new to this migration.
     first_load: bool = False
     bypass_business_logic: bool = False
     suppress_flows: bool = False

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -33,15 +33,21 @@ class InvalidValue(ValueError):
 def value_lookup(value_map: ValueMap) -> Converter:
     """Source value -> mapped target; unmapped values follow the map's `on_unmapped`."""
 
-    def fold(text: str) -> str:
-        return text if value_map.case_sensitive else text.strip().lower()
-
-    table: dict[str, Target] = {fold(e.source): e.target for e in value_map.entries}
+    folding = not value_map.case_sensitive
+    exact: dict[str, Target] = {e.source: e.target for e in value_map.entries}
+    folded = {e.source.strip().lower(): e.target for e in value_map.entries} if folding else exact
     mode, default = value_map.on_unmapped, value_map.default
 
     def lookup(value: Any) -> Any:
-        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        found = table.get(fold(text), _UNMAPPED)
+        if value.__class__ is str:
+            text = value
+        elif isinstance(value, bool):
+            text = "true" if value else "false"
+        else:
+            text = str(value)
+        found = exact.get(text, _UNMAPPED)
+        if found is _UNMAPPED and folding:
+            found = folded.get(text.strip().lower(), _UNMAPPED)
         if found is not _UNMAPPED:
             return found
         if mode == "use_default":
@@ -102,8 +108,8 @@ def build_converter(rule: FieldRule, destination: Destination, zone: tzinfo) -> 
     """
     steps: list[Converter] = []
     separator = rule.join if rule.join is not None else "; "
-    if rule.type != "multichoice" and (rule.value_map is not None or rule.format):
-        # Lists become delimited text before a value map or a text format sees them.
+    if rule.type != "multichoice" and rule.format:
+        # Lists become delimited text before a text format sees them.
         steps.append(_joiner(separator))
     if isinstance(rule.value_map, ValueMap):
         lookup = value_lookup(rule.value_map)
@@ -117,6 +123,14 @@ def build_converter(rule: FieldRule, destination: Destination, zone: tzinfo) -> 
     steps.append(_typed(rule, destination, zone))
     if len(steps) == 1:
         return steps[0]
+    if len(steps) == 2:
+        first, second = steps
+
+        def convert_two(value: Any) -> Any:
+            value = first(value)
+            return None if value is None else second(value)
+
+        return convert_two
 
     def convert(value: Any) -> Any:
         for step in steps:
@@ -140,6 +154,15 @@ def _joiner(separator: str) -> Converter:
         return value
 
     return join
+
+
+def text_limit(rule: FieldRule) -> int | None:
+    """The length limit when a column is plain text (the generated fast path handles it)."""
+    if rule.type not in ("string", "memo") or rule.value_map is not None or rule.format:
+        return None
+    if rule.join is not None:
+        return None
+    return rule.max_length or (100 if rule.type == "string" else 100_000)
 
 
 def _typed(rule: FieldRule, destination: Destination, zone: tzinfo) -> Converter:
@@ -216,14 +239,33 @@ def _number(precision: int) -> Converter:
 
 
 def _datetime(zone: tzinfo) -> Converter:
+    offsets: dict[tuple[int, int, int, int], timedelta] = {}
+
+    def offset_of(value: datetime) -> timedelta:
+        # A zone's offset only changes at transitions: cache it per local hour, except for
+        # an hour that contains a transition (then ask the zone for this exact moment).
+        key = (value.year, value.month, value.day, value.hour)
+        found = offsets.get(key)
+        if found is None:
+            start = value.replace(minute=0, second=0, microsecond=0, tzinfo=zone)
+            found = start.utcoffset() or timedelta(0)
+            end = start + timedelta(minutes=59, seconds=59)
+            if (end.utcoffset() or timedelta(0)) != found:
+                return value.replace(tzinfo=zone).utcoffset() or timedelta(0)
+            if len(offsets) < 100_000:
+                offsets[key] = found
+        return found
+
     def to_utc(value: Any) -> str:
+        if value.__class__ is datetime and value.tzinfo is None:
+            return (value - offset_of(value)).isoformat(timespec="seconds") + "Z"
         if isinstance(value, datetime):
             moment = value if value.tzinfo else value.replace(tzinfo=zone)
         elif isinstance(value, date):
             moment = datetime(value.year, value.month, value.day, tzinfo=zone)
         else:
             raise InvalidValue("not_a_date")
-        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return moment.astimezone(UTC).isoformat(timespec="seconds")[:-6] + "Z"
 
     return to_utc
 

@@ -9,7 +9,7 @@ original created-on goes to `overriddencreatedon` (Salesforce `CreatedDate`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,7 @@ class FieldStep:
     required: bool
     policy: Policy
     lineage: str
+    path: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,7 @@ class CompiledTable:
     extras: tuple[Callable[[Any, dict[str, Any], dict[str, Any]], None], ...] = ()
     attachment: AttachmentStep | None = None
     match: tuple[str, Getter] | None = None
+    fill: Callable[[Any, dict[str, Any]], list[ValueEvent] | None] | None = None
     update_only: bool = False
     enabled: bool = True
     disabled_reason: str | None = None
@@ -134,7 +136,7 @@ class CompiledTable:
                     continue
                 rows.append(self.transform_one(record))
             except RowRejected as error:
-                rejected.append(self._rejection(record, error.column, error.reason))
+                rejected.append(self.rejection(record, error.column, error.reason))
         return result
 
     def _filtered(self, record: Any) -> str | None:
@@ -157,29 +159,10 @@ class CompiledTable:
             self.system_column: record.source_system,
             self.run_id_column: self.run_id,
         }
-        events: list[ValueEvent] | None = None
-        for step in self.fields:
-            try:
-                value = step.get(record)
-                if value is not None and step.convert is not None:
-                    value = step.convert(value)
-            except InvalidValue as error:
-                policy = error.policy if error.policy in _POLICIES else step.policy
-                if policy == "drop_value":
-                    events = events or []
-                    events.append(ValueEvent(step.column, error.reason))
-                    value = None
-                elif policy == "fail_batch":
-                    raise BatchFailed(self._rejection(record, step.column, error.reason)) from None
-                else:
-                    raise RowRejected(step.column, error.reason) from None
-            except (RowRejected, BatchFailed):
-                raise
-            except Exception:  # expressions and getters fail per row, not per run
-                raise RowRejected(step.column, "expression_error") from None
-            if value is None and step.required:
-                raise RowRejected(step.column, "missing_required")
-            payload[step.column] = value
+        if self.fill is not None:
+            events = self.fill(record, payload)
+        else:
+            events = self._fill_columns(record, payload)
         deferred: dict[str, Any] = {}
         for lookup in self.lookups:
             self._bind(record, lookup, payload, deferred)
@@ -203,6 +186,33 @@ class CompiledTable:
                 raise RowRejected(column, "missing_match_value")
             row.match = (column, value)
         return row
+
+    def _fill_columns(self, record: Any, payload: dict[str, Any]) -> list[ValueEvent] | None:
+        """The columns without generated code (same semantics as codegen.build_filler)."""
+        events: list[ValueEvent] | None = None
+        for step in self.fields:
+            try:
+                value = step.get(record)
+                if value is not None and step.convert is not None:
+                    value = step.convert(value)
+            except InvalidValue as error:
+                policy = error.policy if error.policy in _POLICIES else step.policy
+                if policy == "drop_value":
+                    events = events or []
+                    events.append(ValueEvent(step.column, error.reason))
+                    value = None
+                elif policy == "fail_batch":
+                    raise BatchFailed(self.rejection(record, step.column, error.reason)) from None
+                else:
+                    raise RowRejected(step.column, error.reason) from None
+            except (RowRejected, BatchFailed):
+                raise
+            except Exception:  # expressions and getters fail per row, not per run
+                raise RowRejected(step.column, "expression_error") from None
+            if value is None and step.required:
+                raise RowRejected(step.column, "missing_required")
+            payload[step.column] = value
+        return events
 
     @staticmethod
     def _bind(
@@ -235,7 +245,7 @@ class CompiledTable:
             sha256=str(step.sha256(record) or ""),
         )
 
-    def _rejection(self, record: Any, column: str | None, reason: str) -> Rejection:
+    def rejection(self, record: Any, column: str | None, reason: str) -> Rejection:
         try:
             key = self.key_of(record)
         except Exception:  # the key itself may be what is broken
@@ -253,11 +263,45 @@ class CompiledTable:
                 values[step.column] = None
         return values
 
+    def explain(self, record: Any, row: Row) -> list[FieldTrace]:
+        """Per column: source value, value written and the transformation (the sample's diff).
+
+        The diff shows patient values, so it belongs in the run's private report container.
+        """
+        dropped = {event.column: event.reason for event in row.events or []}
+        traces = [
+            FieldTrace(
+                column=column,
+                source_value=source,
+                written_value=row.payload.get(column),
+                transformation=self.lineage.get(column, ""),
+                note=dropped.get(column),
+            )
+            for column, source in self.source_values(record).items()
+        ]
+        for lookup in self.lookups:
+            for candidate in lookup.candidates:
+                if candidate.payload_key in row.payload or candidate.payload_key in row.deferred:
+                    written = row.payload.get(
+                        candidate.payload_key, row.deferred.get(candidate.payload_key)
+                    )
+                    parent = candidate.const if candidate.get is None else candidate.get(record)
+                    traces.append(
+                        FieldTrace(candidate.payload_key, parent, written, lookup.lineage, None)
+                    )
+                    break
+        return traces
+
+
+@dataclass(frozen=True, slots=True)
+class FieldTrace:
+    """One column of one sample row, for the field-level diff (read-back is added by the report)."""
+
+    column: str
+    source_value: Any
+    written_value: Any
+    transformation: str
+    note: str | None
+
 
 _POLICIES: frozenset[str | None] = frozenset({"reject_row", "drop_value", "fail_batch"})
-
-
-def transform_all(tables: Sequence[CompiledTable], records: Iterable[Any]) -> list[TransformResult]:
-    """Run one batch of records through several entries (e.g. related person -> two tables)."""
-    batch = list(records)
-    return [table.transform(batch) for table in tables]

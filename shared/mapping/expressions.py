@@ -8,6 +8,7 @@ allowed (`code.code`), private attributes are not (simpleeval refuses names star
 from __future__ import annotations
 
 import ast
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -103,14 +104,18 @@ def compile_expression(
         ExpressionError: when the expression does not parse.
     """
     referenced_names(text)
-    evaluator = EvalWithCompoundTypes(
-        operators=dict(DEFAULT_OPERATORS),
-        functions={**BASE_FUNCTIONS, **(functions or {})},
-    )
-    parsed = evaluator.parse(text.strip())
+    allowed = {**BASE_FUNCTIONS, **(functions or {})}
+    parsed = EvalWithCompoundTypes().parse(text.strip())
     fixed = dict(constants or {})
+    # An evaluator holds the current names, so each thread gets its own (activities may run
+    # in a thread pool); the parsed tree is shared, it is never modified.
+    local = threading.local()
 
     def evaluate(record: Any) -> Any:
+        evaluator = getattr(local, "evaluator", None)
+        if evaluator is None:
+            evaluator = EvalWithCompoundTypes(operators=dict(DEFAULT_OPERATORS), functions=allowed)
+            local.evaluator = evaluator
         evaluator.names = _RecordNames(record, fixed)
         return evaluator.eval(text, previously_parsed=parsed)
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from shared.mapping.compiler import CompiledMap, compile_map
 from shared.mapping.context import RunContext
 from shared.mapping.loader import MapError, load_map, parse_map
+from shared.mapping.proposal_table import proposal_markdown
 from shared.mapping.spec import MapSpec, map_document
 
 PROPOSAL_FORMAT = "clinicferry.map-proposal/1"
@@ -91,8 +92,6 @@ def write_proposal(spec: MapSpec, stem: Path | str) -> tuple[Path, Path]:
     Returns:
         The JSON and Markdown paths.
     """
-    from shared.mapping.proposal_table import proposal_markdown
-
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     json_path = stem.with_name(stem.name + ".proposal.json")

@@ -23,7 +23,7 @@ MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "mappings"
 # Keys whose string values are destination names (rewritten for a non-default prefix).
 _NAME_KEYS = frozenset(
     {"table", "nav", "column", "columns", "by", "key_column", "source_system_column",
-     "run_id_column", "created_on_column", "primary_name", "prefix"}
+     "run_id_column", "created_on_column", "primary_name", "prefix", "entity_set"}
 )  # fmt: skip
 
 

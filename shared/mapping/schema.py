@@ -58,6 +58,8 @@ class TableNeed(BaseModel):
     provenance_columns: list[str] = Field(default_factory=list)
     columns: list[ColumnNeed] = Field(default_factory=list)
     entries: list[str] = Field(default_factory=list)
+    has_notes: bool = False
+    has_activities: bool = False
 
     def column(self, name: str) -> ColumnNeed | None:
         """The column with this logical name, if the map writes it."""
@@ -124,6 +126,7 @@ def schema_needs(spec: MapSpec) -> SchemaNeeds:
                     by_keys.setdefault(target, set()).add(candidate.by)
         if entry.attachment is not None:
             max_bytes = max(max_bytes or 0, entry.attachment.max_bytes)
+    _mark_notes_and_activities(spec, tables)
     for table_name, key_columns in by_keys.items():
         if table_name in tables:
             for key_column in sorted(key_columns):
@@ -135,6 +138,28 @@ def schema_needs(spec: MapSpec) -> SchemaNeeds:
         tables=list(tables.values()),
         max_attachment_bytes=max_bytes,
     )
+
+
+def _mark_notes_and_activities(spec: MapSpec, tables: dict[str, TableNeed]) -> None:
+    """Tables that notes attach to need HasNotes; activities' regarding targets HasActivities."""
+    for entry in spec.tables.values():
+        kind = logical_name(entry.table, spec.destination)
+        if not entry.enabled or kind not in ("annotation", "appointment", "task"):
+            continue
+        for rule in entry.lookups.values():
+            for candidate in rule.all_candidates():
+                target_entry = spec.tables.get(candidate.to or "")
+                target = (
+                    tables.get(logical_name(target_entry.table, spec.destination))
+                    if target_entry
+                    else None
+                )
+                if target is None:
+                    continue
+                if kind == "annotation":
+                    target.has_notes = True
+                else:
+                    target.has_activities = True
 
 
 def _table_need(entry: TableSpec, spec: MapSpec) -> TableNeed:

@@ -87,11 +87,14 @@ class Patient(CanonicalRecord):
 
     def primary_contact(self, system: str) -> str | None:
         """The normalised (else raw) value of the first primary, else first, contact of a system."""
-        points = [p for p in self.contact_points if p.system == system]
-        if not points:
-            return None
-        chosen = next((p for p in points if p.is_primary), points[0])
-        return chosen.value_normalised or chosen.value_raw
+        first = None
+        for point in self.contact_points:  # one pass: this runs for every migrated patient
+            if point.system == system:
+                if point.is_primary:
+                    return point.value_normalised or point.value_raw
+                if first is None:
+                    first = point
+        return None if first is None else first.value_normalised or first.value_raw
 
     def identifier(self, system: str) -> Identifier | None:
         """The first identifier of a system (gb-nhs, au-medicare, tr-tckn, ...)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from decimal import Decimal
 from types import TracebackType
@@ -60,6 +61,7 @@ class DataverseDestination:
         self._bulk: dict[str, bool] = {}
         self._collections: dict[str, str] = {}
         self._max_upload: int | None = settings.max_upload_bytes
+        self._describing: dict[str, asyncio.Lock] = {}
 
     async def __aenter__(self) -> DataverseDestination:
         return self
@@ -163,12 +165,15 @@ class DataverseDestination:
         return self._collections[table]
 
     async def _target(self, table: str) -> TableTarget:
-        info = await self.table_info(table)
+        # One describe per table even when many batches of it start at once (single flight).
+        async with self._describing.setdefault(table, asyncio.Lock()):
+            info = await self.table_info(table)
+            bulk = await self._supports_bulk(table)
         key = info.key_on(self.key_column)
         if key is None or key.status != "active":
             raise TerminalError("schema_not_ready", destination="dataverse", table=table)
         run_column = self.run_column if self.run_column in info.columns else None
-        return TableTarget(info, self.key_column, run_column, await self._supports_bulk(table))
+        return TableTarget(info, self.key_column, run_column, bulk)
 
     async def _supports_bulk(self, table: str) -> bool:
         """Probe `sdkmessagefilters` for CreateMultiple on the table (empty = unsupported)."""

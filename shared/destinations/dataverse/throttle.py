@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 
@@ -60,14 +61,18 @@ class UserLane:
 
 
 class LanePool:
-    """Hands out lanes to requests; raises `TransientError` when every lane waits too long."""
+    """Hands out lanes to requests; raises `TransientError` when every lane waits too long.
+
+    Waiters queue in arrival order and a release wakes only as many as there are free slots
+    (waking every waiter on each release costs O(waiters^2) with hundreds queued).
+    """
 
     def __init__(self, lanes: Sequence[UserLane], clock: Clock = time.monotonic) -> None:
         if not lanes:
             raise ValueError("at least one application user is needed")
         self.lanes = list(lanes)
         self._clock = clock
-        self._changed = asyncio.Condition()
+        self._waiters: deque[asyncio.Future[None]] = deque()
 
     @asynccontextmanager
     async def lane(self, max_wait: float) -> AsyncIterator[UserLane]:
@@ -76,35 +81,43 @@ class LanePool:
         try:
             yield lane
         finally:
-            async with self._changed:
-                lane.in_flight -= 1
-                self._changed.notify_all()
+            lane.in_flight -= 1
+            self._wake()
 
     async def _take(self, max_wait: float) -> UserLane:
         give_up_at = self._clock() + max_wait
-        async with self._changed:
-            while True:
-                now = self._clock()
-                best = max(self.lanes, key=lambda lane: lane.free(now))
-                if best.free(now) > 0:
-                    best.in_flight += 1
-                    return best
-                resume_at = min(
-                    (lane.paused_until for lane in self.lanes if lane.paused_until > now),
-                    default=None,
+        while True:
+            now = self._clock()
+            best = max(self.lanes, key=lambda lane: lane.free(now))
+            if best.free(now) > 0:
+                best.in_flight += 1
+                return best
+            resume_at = min(
+                (lane.paused_until for lane in self.lanes if lane.paused_until > now),
+                default=None,
+            )
+            if resume_at is not None and resume_at > give_up_at:
+                raise TransientError(
+                    "throttled", destination="dataverse", retry_after=resume_at - now
                 )
-                if resume_at is not None and resume_at > give_up_at:
-                    raise TransientError(
-                        "throttled", destination="dataverse", retry_after=resume_at - now
-                    )
-                timeout = (resume_at - now) if resume_at is not None else None
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), timeout)
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            timeout = (resume_at - now) if resume_at is not None else None
+            with suppress(TimeoutError):
+                await asyncio.wait_for(waiter, timeout)
+
+    def _wake(self) -> None:
+        now = self._clock()
+        free = sum(max(0, lane.free(now)) for lane in self.lanes)
+        while free > 0 and self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                free -= 1
 
     async def notify(self) -> None:
         """Wake waiters after a lane's window or pause changed."""
-        async with self._changed:
-            self._changed.notify_all()
+        self._wake()
 
     @property
     def throttled_lanes(self) -> int:

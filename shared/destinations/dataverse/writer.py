@@ -167,6 +167,9 @@ class TableWriter:
             yield chunk
 
     async def _write_chunk(self, items: list[Item]) -> list[BeforeImage]:
+        optimistic = self.options.first_load and self.target.bulk
+        if optimistic and await self._create_optimistically(items):
+            return []
         await self._load_existing(items)
         new = [item for item in items if item.existing is None]
         existing = [item for item in items if item.existing is not None]
@@ -308,6 +311,27 @@ class TableWriter:
         await self._load_existing(clashes)
         landed = [item for item in clashes if item.existing is not None]
         await self._update(landed, status="created")
+
+    async def _create_optimistically(self, items: list[Item]) -> bool:
+        """First loads: one CreateMultiple without reading first. A standard-table bulk request
+        is all-or-nothing, so on any rejection (a key that exists, a bad record) nothing was
+        written and the chunk takes the checked path instead."""
+        try:
+            response = await self.client.request(
+                "POST",
+                f"{self.info.collection}/Microsoft.Dynamics.CRM.CreateMultiple",
+                json={"Targets": [self._create_body(item) for item in items]},
+                headers=self.headers,
+                context=self.context,
+                stats=self.stats,
+            )
+        except RecordRejected:
+            return False
+        ids = response.json().get("Ids") or []
+        for item, record_id in zip(items, ids, strict=True):
+            item.result = self._result(item, "created", str(record_id))
+        await asyncio.gather(*(self._after_write(item) for item in items))
+        return True
 
     async def _update(self, items: list[Item], *, status: str) -> None:
         if not items:

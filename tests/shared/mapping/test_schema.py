@@ -57,3 +57,20 @@ def test_publisher_prefix_is_configurable() -> None:
     assert plan.primary_name_column == "cf_name"
     assert plan.column("cf_patientid") is not None
     assert not any(t.logical_name.startswith("new_") for t in needs.tables)
+
+
+def test_tables_that_notes_attach_to_need_notes_enabled() -> None:
+    needs = schema_needs(load_map(default_map_path("dataverse", "generic_csv")))
+    assert needs.table("new_clinicencounter").has_notes
+    assert needs.table("contact").has_notes
+    assert not needs.table("new_clinicinsurance").has_notes
+
+
+def test_every_dataverse_pair_fits_sales_professionals_15_custom_tables() -> None:
+    for source in ("aerona", "generic_csv", "drdentes", "core_practice"):
+        needs = schema_needs(load_map(default_map_path("dataverse", source)))
+        assert 0 < needs.custom_table_count <= 15, source
+        assert all(t.logical_name.startswith("new_") for t in needs.tables if t.custom)
+        assert not any("msdyn_" in t.logical_name or "__c" in t.logical_name for t in needs.tables)
+        for table in needs.tables:
+            assert not any("__c" in c.logical_name for c in table.columns), table.logical_name

@@ -1,0 +1,54 @@
+"""Practice-defined fields become typed custom columns before the map is proposed."""
+
+from __future__ import annotations
+
+from shared.mapping.custom_fields import (
+    CustomFieldDefinition,
+    column_name,
+    definitions_from_records,
+    expand_custom_fields,
+)
+from shared.mapping.loader import default_map_path, load_map
+from shared.mapping.schema import schema_needs
+from shared.mapping.spec import CustomFieldsRule
+from shared.model import CustomFieldValue
+from tests.fixtures.mapping import practice_records
+
+
+def test_column_names_are_ascii_schema_names_with_the_prefix() -> None:
+    rule = CustomFieldsRule(prefix="new_")
+    assert column_name("PreferredPharmacy__c", rule) == "new_PreferredPharmacy"
+    assert column_name("Tedavi Aşaması", rule) == "new_TedaviAsamasi"
+    assert column_name("İlk muayene tarihi", rule) == "new_IlkMuayeneTarihi"
+    assert column_name("2nd phone", rule) == "new_F2ndPhone"
+
+
+def test_types_are_preserved_and_pick_lists_become_option_sets() -> None:
+    patient = practice_records("drdentes")["patient"]
+    phase = CustomFieldValue(
+        definition_key="Tedavi Aşaması", data_type="picklist", raw_value="Faz 2"
+    )
+    patient = patient.model_copy(update={"custom_fields": [*patient.custom_fields, phase]})
+    definitions = definitions_from_records([patient])
+    spec = expand_custom_fields(
+        load_map(default_map_path("dataverse", "drdentes")), {"patient": definitions}
+    )
+    contact = schema_needs(spec).table("contact")
+    columns = {c.logical_name: c for c in contact.columns if c.custom}
+    assert columns["new_preferredpharmacy"].type == "string"
+    assert columns["new_recalldate"].type == "dateonly"
+    assert columns["new_interests"].type == "memo"
+    phase_column = columns["new_tedaviasamasi"]
+    assert (phase_column.type, phase_column.options) == ("choice", {100000000: "Faz 2"})
+
+
+def test_salesforce_custom_fields_end_in_c_and_pick_list_values_are_the_labels() -> None:
+    spec = load_map(default_map_path("salesforce", "aerona"))
+    entry = spec.tables["patient_contact"].model_copy(
+        update={"custom_fields": CustomFieldsRule(prefix="", suffix="__c")}
+    )
+    spec = spec.model_copy(update={"tables": {**spec.tables, "patient_contact": entry}})
+    tier = CustomFieldDefinition(key="Tier", data_type="picklist", values=["Gold", "Silver"])
+    expanded = expand_custom_fields(spec, {"patient": [tier]})
+    column = expanded.tables["patient_contact"].fields["Tier__c"]
+    assert (column.type, column.options) == ("choice", {"Gold": "Gold", "Silver": "Silver"})
