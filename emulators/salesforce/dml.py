@@ -20,6 +20,8 @@ from emulators.salesforce.values import SKIP, coerce, now_text
 
 Operation = Literal["insert", "update", "upsert"]
 Contention = Callable[[str], bool]  # parent id -> does this row lose the lock?
+# Polymorphic references that take any record, custom objects included.
+ANY_RECORD = frozenset({"FirstPublishLocationId", "LinkedEntityId", "WhatId"})
 
 
 @dataclass
@@ -407,7 +409,7 @@ class Dml:
                 cache[value] = state
             state = cache[value]
             target = state.split(":")[0] if state else None
-            if target is None or target not in f.referenceTo:
+            if target is None or (target not in f.referenceTo and name not in ANY_RECORD):
                 return RowError(
                     "INVALID_CROSS_REFERENCE_KEY", f"invalid cross reference id: {name}", [name]
                 )

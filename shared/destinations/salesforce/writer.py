@@ -98,7 +98,14 @@ class TableWriter:
                 results[index] = RecordResult(key="", status="rejected", reason_code="missing_key")
             else:
                 items.append(Item(index, str(key), dict(record)))
-        if options.first_load and self.key_unique:
+        if options.update_only:
+            images = await self._prepare(items)
+            for item in [i for i in items if i.existing_id is None]:
+                results[item.index] = RecordResult(
+                    key=item.key, status="rejected", reason_code="record_missing"
+                )
+            items = [i for i in items if i.existing_id is not None]
+        elif options.first_load and self.key_unique:
             # First load: the unique key is the existence check, done by the server in the same
             # write; only the rows it refuses are read (for before-images) and upserted.
             images = self._assume_new(items)
