@@ -15,9 +15,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from emulators.salesforce.admin import admin_routes
+from emulators.salesforce.api import ApiCall, Reply
 from emulators.salesforce.auth import OAuthError
 from emulators.salesforce.errors import SalesforceError
-from emulators.salesforce.rest import ApiCall, Reply
 from emulators.salesforce.service import Emulator
 
 _DATA_PATH = re.compile(r"^/services/data/v(?P<version>\d+\.\d)(?:/(?P<rest>.*))?$")

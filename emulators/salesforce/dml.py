@@ -9,53 +9,18 @@ simulated row-lock contention on shared parents.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from emulators.salesforce.catalog import AUDIT_FIELDS, FieldDef, ObjectDef
 from emulators.salesforce.errors import RowError
 from emulators.salesforce.ids import looks_like_id, to18
 from emulators.salesforce.org import Caller, Org
+from emulators.salesforce.references import References
+from emulators.salesforce.rows import Operation, Outcome, RefInput, RowInput, invalid_field
 from emulators.salesforce.values import SKIP, coerce, now_text
 
-Operation = Literal["insert", "update", "upsert"]
 Contention = Callable[[str], bool]  # parent id -> does this row lose the lock?
-# Polymorphic references that take any record, custom objects included.
-ANY_RECORD = frozenset({"FirstPublishLocationId", "LinkedEntityId", "WhatId"})
-
-
-@dataclass
-class RefInput:
-    """A relationship column: `[Type:]Relationship.Field = value`."""
-
-    relationship: str
-    field: str
-    value: Any
-    type_name: str | None = None
-
-
-@dataclass
-class RowInput:
-    """One record as sent: plain field values and relationship columns."""
-
-    values: dict[str, Any]
-    refs: list[RefInput] = field(default_factory=list)
-
-
-@dataclass
-class Outcome:
-    """What happened to one record."""
-
-    id: str | None = None
-    created: bool = False
-    error: RowError | None = None
-
-
-def invalid_field(obj: ObjectDef, name: str) -> RowError:
-    """The error for a field that does not exist or that FLS hides."""
-    return RowError(
-        "INVALID_FIELD", f"No such column '{name}' on sobject of type {obj.name}", [name]
-    )
+__all__ = ["Dml", "Operation", "Outcome", "RefInput", "RowInput"]
 
 
 class Dml:
@@ -63,6 +28,7 @@ class Dml:
 
     def __init__(self, org: Org) -> None:
         self.org = org
+        self.references = References(org)
 
     # --- writes ----------------------------------------------------------------------------
     def save(
@@ -77,7 +43,7 @@ class Dml:
         contention: Contention | None = None,
     ) -> list[Outcome]:
         """Validates and writes `rows`; one bad row never stops the others."""
-        parents = self._resolve_refs(obj, rows)
+        parents = self.references.resolve(obj, rows)
         existing = self._existing(obj, operation, rows, ext_field)
         unique = self._unique_values(obj, rows)
         stamp = now_text()
@@ -122,7 +88,7 @@ class Dml:
         caller: Caller,
         from_csv: bool,
         ext_field: str | None,
-        parents: dict[tuple[str, str, str], dict[str, list[str]]],
+        parents: Parents,
         existing: dict[str, list[tuple[str, dict[str, Any]]]],
         unique: dict[str, dict[str, str]],
         pending: dict[str, str],
@@ -185,12 +151,12 @@ class Dml:
                 return Outcome(error=value)
             changes[f.name] = value
         for ref in row.refs:
-            resolved = self._apply_ref(obj, ref, parents, caller, creating, operation)
+            resolved = self.references.apply(obj, ref, parents, caller, creating, operation)
             if isinstance(resolved, RowError):
                 return Outcome(error=resolved)
             if resolved is not None:
                 changes[resolved[0]] = resolved[1]
-        error = self._check_references(obj, changes, caller, ref_cache)
+        error = self.references.check(obj, changes, caller, ref_cache)
         if error is not None:
             return Outcome(error=error)
         if contention is not None:
@@ -304,126 +270,6 @@ class Dml:
             body["Name"] = " ".join(
                 str(body.get(p)) for p in ("FirstName", "LastName") if body.get(p)
             )
-
-    # --- relationships and references ------------------------------------------------------
-    def _ref_target(
-        self, obj: ObjectDef, ref: RefInput
-    ) -> tuple[FieldDef, ObjectDef, FieldDef] | RowError:
-        rel = obj.relationship(ref.relationship)
-        if rel is None:
-            return invalid_field(obj, f"{ref.relationship}.{ref.field}")
-        if ref.type_name and not rel.polymorphic:
-            return RowError(
-                "INVALID_FIELD",
-                f"Polymorphic type prefix not allowed on {rel.relationshipName}",
-                [rel.name],
-            )
-        target_name = ref.type_name or rel.referenceTo[0]
-        if target_name not in rel.referenceTo:
-            return invalid_field(obj, f"{ref.relationship}.{ref.field}")
-        target = self.org.objects[target_name]
-        target_field = target.field(ref.field)
-        if target_field is None or not target_field.indexed:
-            return RowError(
-                "INVALID_FIELD",
-                f"{ref.field} on {target.name} is not an External ID or indexed field",
-                [rel.name],
-            )
-        return rel, target, target_field
-
-    def _resolve_refs(
-        self, obj: ObjectDef, rows: Sequence[RowInput]
-    ) -> dict[tuple[str, str, str], dict[str, list[str]]]:
-        wanted: dict[tuple[str, str, str], set[str]] = {}
-        for row in rows:
-            for ref in row.refs:
-                target = self._ref_target(obj, ref)
-                if isinstance(target, RowError) or ref.value in (None, "", "#N/A"):
-                    continue
-                _, parent_obj, parent_key = target
-                wanted.setdefault((ref.relationship, parent_obj.name, parent_key.name), set()).add(
-                    str(ref.value)
-                )
-        resolved: dict[tuple[str, str, str], dict[str, list[str]]] = {}
-        for (relationship, parent, parent_field), values in wanted.items():
-            if parent_field == "Id":
-                found = self.org.store.get_many([to18(v) for v in values if looks_like_id(v)])
-                matches = {
-                    rid.lower(): [rid] for rid, (o, d, _) in found.items() if o == parent and not d
-                }
-            else:
-                by_value = self.org.store.find_by(parent, parent_field, sorted(values))
-                matches = {k: [rid for rid, _ in v] for k, v in by_value.items()}
-            resolved[(relationship, parent, parent_field)] = matches
-        return resolved
-
-    def _apply_ref(
-        self,
-        obj: ObjectDef,
-        ref: RefInput,
-        parents: dict[tuple[str, str, str], dict[str, list[str]]],
-        caller: Caller,
-        creating: bool,
-        operation: Operation,
-    ) -> tuple[str, str | None] | RowError | None:
-        target = self._ref_target(obj, ref)
-        if isinstance(target, RowError):
-            return target
-        rel, parent, parent_field = target
-        if self.org.field_access(obj, rel, caller) != "edit":
-            return invalid_field(obj, f"{ref.relationship}.{ref.field}")
-        if ref.value == "":
-            return None
-        if ref.value in (None, "#N/A"):
-            return rel.name, None
-        key = str(ref.value)
-        if parent_field.name == "Id":
-            key = to18(key).lower() if looks_like_id(key) else key.lower()
-        matches = parents.get((ref.relationship, parent.name, parent_field.name), {}).get(
-            key.lower(), []
-        )
-        if len(matches) != 1:
-            why = "not found" if not matches else "matches more than one record"
-            return RowError(
-                "INVALID_FIELD",
-                f"Foreign key external ID {why} for field {parent_field.name} in entity "
-                f"{parent.name}",
-                [rel.name],
-            )
-        return rel.name, matches[0]
-
-    def _check_references(
-        self, obj: ObjectDef, changes: dict[str, Any], caller: Caller, cache: dict[str, str | None]
-    ) -> RowError | None:
-        for name, value in changes.items():
-            f = obj.fields[name]
-            if f.type != "reference" or value is None:
-                continue
-            if value not in cache:
-                found = self.org.store.get(value)
-                state = None
-                if found is not None and not found[1]:
-                    state = found[0]
-                    if found[0] == "User" and not found[2].get("IsActive", True):
-                        state = "User:inactive"
-                cache[value] = state
-            state = cache[value]
-            target = state.split(":")[0] if state else None
-            if target is None or (target not in f.referenceTo and name not in ANY_RECORD):
-                return RowError(
-                    "INVALID_CROSS_REFERENCE_KEY", f"invalid cross reference id: {name}", [name]
-                )
-            if state == "User:inactive" and name == "OwnerId":
-                exempt = self.org.config.audit_fields_org_setting and caller.may(
-                    "UpdateWithInactiveOwner"
-                )
-                if not exempt:
-                    return RowError(
-                        "INACTIVE_OWNER_OR_USER",
-                        f"operation performed with inactive user as owner of {obj.name}",
-                        [name],
-                    )
-        return None
 
     # --- prefetch --------------------------------------------------------------------------
     def _existing(
