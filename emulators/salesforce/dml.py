@@ -15,7 +15,7 @@ from emulators.salesforce.catalog import AUDIT_FIELDS, FieldDef, ObjectDef
 from emulators.salesforce.errors import RowError
 from emulators.salesforce.ids import looks_like_id, to18
 from emulators.salesforce.org import Caller, Org
-from emulators.salesforce.references import References
+from emulators.salesforce.references import Parents, References
 from emulators.salesforce.rows import Operation, Outcome, RefInput, RowInput, invalid_field
 from emulators.salesforce.values import SKIP, coerce, now_text
 
