@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, data BLOB NOT NULL) WITHO
 CREATE TABLE IF NOT EXISTS snapshots (
     name TEXT NOT NULL, id TEXT NOT NULL, object TEXT NOT NULL, deleted INTEGER NOT NULL,
     body TEXT NOT NULL, PRIMARY KEY (name, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS snapshot_names (name TEXT PRIMARY KEY);
 """
 Record = dict[str, Any]
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -185,6 +186,7 @@ class Store:
         """Copies every record under `name`; returns how many."""
         with self.transaction():
             self.db.execute("DELETE FROM snapshots WHERE name = ?", (name,))
+            self.db.execute("INSERT OR IGNORE INTO snapshot_names (name) VALUES (?)", (name,))
             cursor = self.db.execute(
                 "INSERT INTO snapshots SELECT ?, id, object, deleted, body FROM records", (name,)
             )
@@ -195,7 +197,8 @@ class Store:
         if name is None:
             rows = self.db.execute("SELECT id, object, deleted, body FROM records")
         else:
-            if not self.db.execute("SELECT 1 FROM snapshots WHERE name = ?", (name,)).fetchone():
+            known = "SELECT 1 FROM snapshot_names WHERE name = ?"
+            if not self.db.execute(known, (name,)).fetchone():
                 raise KeyError(name)
             rows = self.db.execute(
                 "SELECT id, object, deleted, body FROM snapshots WHERE name = ?", (name,)

@@ -113,3 +113,13 @@ def test_snapshot_diff_shows_created_updated_and_deleted(
     log = fresh_salesforce.admin.get("/_emulator/requests").json()
     assert (log[-2]["method"], log[-2]["status"]) == ("DELETE", 204)
     assert set(log[-2]) == {"seq", "method", "path", "status", "user"}  # never a body
+
+
+def test_a_snapshot_of_an_empty_org_diffs_and_an_unknown_one_is_404(
+    fresh_salesforce: SalesforceEmulator,
+) -> None:
+    fresh_salesforce.admin.post("/_emulator/snapshots/empty").raise_for_status()
+    with fresh_salesforce.client() as client:
+        client.post("sobjects/Account", json={"Name": "A"})
+    assert len(fresh_salesforce.diff("empty")["created"]) == 1
+    assert fresh_salesforce.admin.get("/_emulator/snapshots/nope/diff").status_code == 404

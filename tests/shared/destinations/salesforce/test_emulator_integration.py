@@ -315,3 +315,17 @@ def test_files_become_content_versions_linked_to_the_record(
     assert version["ContentSize"] == len(data) and version["FileType"] == "PNG"
     blob = fresh_salesforce.client().get(f"sobjects/ContentVersion/{version['Id']}/VersionData")
     assert blob.content == data
+
+
+def test_an_expired_session_is_renewed_once(fresh_salesforce: SalesforceEmulator) -> None:
+    destination = SalesforceDestination(salesforce_settings(fresh_salesforce))
+
+    async def work() -> int:
+        await destination.describe(["Contact"])
+        fresh_salesforce.admin.delete("/_emulator/tokens").raise_for_status()
+        return await destination.count("Contact", RUN)
+
+    assert run(destination, work) == 0
+    log = fresh_salesforce.admin.get("/_emulator/requests").json()
+    assert [e["status"] for e in log if e["path"].endswith("/query")] == [401, 200]
+    assert sum(e["path"] == "/services/oauth2/token" for e in log) == 2
