@@ -97,11 +97,11 @@ class SalesforceClient:
         safe = idempotent if idempotent is not None else method in ("GET", "PUT", "DELETE")
         deadline = time.monotonic() + self.settings.max_retry_seconds
         attempt, reauthenticated = 0, False
+        extra_headers = kwargs.pop("headers", {})
         while True:
             token = await self.token()
             url = f"{token.instance_url}/services/data/v{self.settings.api_version}/{path}"
-            headers = {"Authorization": f"Bearer {token.access_token}", **kwargs.pop("headers", {})}
-            kwargs["headers"] = headers
+            kwargs["headers"] = {**extra_headers, "Authorization": f"Bearer {token.access_token}"}
             self.usage.requests += 1
             try:
                 response = await self.http.request(method, url, **kwargs)
