@@ -31,7 +31,7 @@ from shared.destinations.salesforce.payloads import is_relationship, lookup_fiel
 from shared.destinations.salesforce.schema_plan import plan_schema, table_info
 from shared.destinations.salesforce.settings import SalesforceSettings
 from shared.destinations.salesforce.status import reason_for
-from shared.destinations.salesforce.writer import TableWriter, query_all
+from shared.destinations.salesforce.writer import TableWriter, query_all, records_by_key
 from shared.destinations.schema import (
     DestinationSchema,
     SchemaNeeds,
@@ -255,11 +255,7 @@ class SalesforceDestination:
         plain = [c for c in columns if not is_relationship(c)]
         relations = [c for c in columns if is_relationship(c)]
         fields = ["Id", self.key_column, *plain, *(lookup_field(c) for c in relations)]
-        rows: dict[str, dict[str, Any]] = {}
-        for part in soql.chunks(sorted(set(keys))):
-            where = f"{soql.name(self.key_column)} IN {soql.in_list(part)}"
-            for record in await query_all(self.client, soql.select(table, fields, where)):
-                rows[str(record[self.key_column])] = record
+        rows = await records_by_key(self.client, table, self.key_column, keys, fields[2:])
         for column in relations:
             await self._parent_keys(table, column, rows)
         return {key: {c: row.get(c) for c in columns} for key, row in rows.items()}

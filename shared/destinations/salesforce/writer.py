@@ -10,6 +10,7 @@ failed job left unprocessed) can never duplicate them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -34,6 +35,8 @@ from shared.destinations.salesforce.status import (
 
 WriteOperation = Literal["insert", "upsert"]
 COLLECTION_SIZE = 200
+# Existence and read-back queries in flight at once (Salesforce allows 25 long-running calls).
+QUERY_PARALLELISM = 4
 
 
 @dataclass
@@ -177,13 +180,8 @@ class TableWriter:
         return images
 
     async def _existing(self, keys: list[str], columns: list[str]) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
-        fields = ["Id", self.key_column, *columns]
-        for part in soql.chunks(sorted(set(keys))):
-            where = f"{soql.name(self.key_column)} IN {soql.in_list(part)}"
-            for record in await query_all(self.client, soql.select(self.table, fields, where)):
-                found[str(record[self.key_column]).lower()] = record
-        return found
+        records = await records_by_key(self.client, self.table, self.key_column, keys, columns)
+        return {key.lower(): record for key, record in records.items()}
 
     # --- Bulk API 2.0 ----------------------------------------------------------------------
     async def _bulk(self, items: list[Item], options: WriteOptions) -> Attempt:
@@ -305,6 +303,27 @@ class TableWriter:
             reason_code=reason_for(code or "UNKNOWN"),
             service_code=code or None,
         )
+
+
+async def records_by_key(
+    client: SalesforceClient,
+    table: str,
+    key_column: str,
+    keys: Sequence[str],
+    columns: Sequence[str],
+    parallel: int = QUERY_PARALLELISM,
+) -> dict[str, dict[str, Any]]:
+    """Records whose key column is one of `keys` (several `IN` queries, a few at a time)."""
+    fields = ["Id", key_column, *columns]
+    gate = asyncio.Semaphore(parallel)
+
+    async def one(part: Sequence[str]) -> list[dict[str, Any]]:
+        async with gate:
+            where = f"{soql.name(key_column)} IN {soql.in_list(part)}"
+            return await query_all(client, soql.select(table, fields, where))
+
+    pages = await asyncio.gather(*(one(p) for p in soql.chunks(sorted(set(keys)))))
+    return {str(r[key_column]): r for page in pages for r in page}
 
 
 async def query_all(client: SalesforceClient, text: str) -> list[dict[str, Any]]:
