@@ -190,6 +190,9 @@ class Dml:
             body = {**current[1], **changes, "LastModifiedDate": stamp, "SystemModstamp": stamp}
             body["LastModifiedById"] = caller.user_id
         self._computed(obj, body)
+        rule = self._object_rule(obj, body)
+        if rule is not None:
+            return Outcome(error=rule)
         for f_name, taken in unique.items():
             value = body.get(f_name)
             if value in (None, ""):
@@ -270,6 +273,21 @@ class Dml:
             body["Name"] = " ".join(
                 str(body.get(p)) for p in ("FirstName", "LastName") if body.get(p)
             )
+
+    @staticmethod
+    def _object_rule(obj: ObjectDef, body: dict[str, Any]) -> RowError | None:
+        if obj.name != "Event":
+            return None
+        if body.get("StartDateTime") and not body.get("ActivityDateTime"):
+            body["ActivityDateTime"] = body["StartDateTime"]
+        if body.get("IsAllDayEvent") or body.get("DurationInMinutes") or body.get("EndDateTime"):
+            return None
+        # A timed event needs its length: DurationInMinutes or EndDateTime.
+        return RowError(
+            "REQUIRED_FIELD_MISSING",
+            "Required fields are missing: [DurationInMinutes]",
+            ["DurationInMinutes"],
+        )
 
     # --- prefetch --------------------------------------------------------------------------
     def _existing(

@@ -110,3 +110,20 @@ def test_inactive_owner_is_refused_unless_the_user_may_update_with_inactive_owne
         allowed = client.post("sobjects/Account", json={"Name": "A", "OwnerId": former})
     assert refused.json()[0]["errorCode"] == "INACTIVE_OWNER_OR_USER"
     assert allowed.status_code == 201
+
+
+def test_a_timed_event_needs_a_duration_or_an_end(fresh_salesforce: SalesforceEmulator) -> None:
+    start = "2024-07-01T09:00:00Z"
+    with fresh_salesforce.client() as client:
+        missing = client.post("sobjects/Event", json={"Subject": "Exam", "StartDateTime": start})
+        timed = client.post(
+            "sobjects/Event",
+            json={"Subject": "Exam", "StartDateTime": start, "DurationInMinutes": 30},
+        )
+        all_day = client.post(
+            "sobjects/Event", json={"Subject": "Clinic closed", "IsAllDayEvent": True}
+        )
+    assert missing.json()[0]["fields"] == ["DurationInMinutes"]
+    assert timed.status_code == 201 and all_day.status_code == 201
+    events = {e["Subject"]: e for e in fresh_salesforce.records("Event")}
+    assert events["Exam"]["ActivityDateTime"] == "2024-07-01T09:00:00.000+0000"
