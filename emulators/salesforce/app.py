@@ -86,7 +86,7 @@ def build_app(emulator: Emulator) -> Starlette:
                     503,
                     "SERVER_UNAVAILABLE",
                     "Service temporarily unavailable",
-                    headers={"Retry-After": "1"},
+                    headers={"Retry-After": str(chaos.retry_after_s)},
                 )
             body = await request.body()
             if request.headers.get("content-encoding") == "gzip":

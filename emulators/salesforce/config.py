@@ -57,6 +57,8 @@ class Chaos(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rate_5xx: float = 0.0
+    # Retry-After (seconds) on those 503s.
+    retry_after_s: int = 1
     # Chance that a Bulk row fails UNABLE_TO_LOCK_ROW when its parent is also referenced by
     # another chunk or another running job (parallel updates of the same parent).
     lock_contention: float = 0.0

@@ -285,7 +285,7 @@ def test_the_daily_api_limit_is_a_transient_error_with_a_long_wait(
 
 
 def test_transient_5xx_are_retried(fresh_salesforce: SalesforceEmulator) -> None:
-    fresh_salesforce.settings(chaos={"rate_5xx": 0.4, "seed": 7})
+    fresh_salesforce.settings(chaos={"rate_5xx": 0.4, "seed": 7, "retry_after_s": 0})
     destination = SalesforceDestination(salesforce_settings(fresh_salesforce))
     schema = run(destination, lambda: destination.describe(["Account", "Contact", "User"]))
     assert set(schema.tables) == {"Account", "Contact", "User"}
