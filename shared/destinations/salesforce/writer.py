@@ -48,6 +48,8 @@ class Item:
     payload: dict[str, Any]
     operation: WriteOperation = "upsert"
     existing_id: str | None = None
+    # Why the last attempt must be repeated: a lock error, or NOT_PROCESSED (job failed).
+    retry_reason: str | None = None
 
 
 @dataclass
@@ -116,7 +118,10 @@ class TableWriter:
             images = await self._prepare(items)
         pending, lock_rounds, lock_retries, first = items, 0, 0, True
         while pending:
-            use_bulk = first and len(pending) >= self.settings.bulk_min_records
+            # Rows that lost a parent's lock go one request at a time (serial mode); rows a failed
+            # job never reached may take another job.
+            locked = any(i.retry_reason in RETRYABLE_RECORD_CODES for i in pending)
+            use_bulk = (first or not locked) and len(pending) >= self.settings.bulk_min_records
             attempt = await (self._bulk(pending, options) if use_bulk else self._serial(pending))
             first = False
             results.update(attempt.results)
@@ -130,7 +135,7 @@ class TableWriter:
                 lock_retries += len(attempt.retry)
                 if lock_rounds > self.settings.lock_retry_rounds:
                     for item in attempt.retry:
-                        results[item.index] = self._rejected(item, "UNABLE_TO_LOCK_ROW")
+                        results[item.index] = self._rejected(item, item.retry_reason or "")
                     attempt.retry = []
             pending = [i for i in attempt.exists if i.operation == "upsert"] + attempt.retry
         return WriteResult(
@@ -234,11 +239,15 @@ class TableWriter:
             if self._exists(item, code, fields):
                 attempt.exists.append(item)
             elif code in RETRYABLE_RECORD_CODES:
+                item.retry_reason = code
                 attempt.retry.append(item)
             else:
                 attempt.results[item.index] = self._rejected(item, code)
         # Rows a failed or aborted job never reached go round again.
-        attempt.retry.extend(item for queue in by_key.values() for item in queue)
+        for queue in by_key.values():
+            for item in queue:
+                item.retry_reason = "NOT_PROCESSED"
+                attempt.retry.append(item)
 
     # --- sObject Collections, one request at a time ----------------------------------------
     async def _serial(self, items: list[Item]) -> Attempt:
@@ -286,6 +295,7 @@ class TableWriter:
             if self._exists(item, code, list(errors[0].get("fields") or [])):
                 attempt.exists.append(item)
             elif code in RETRYABLE_RECORD_CODES:
+                item.retry_reason = code
                 attempt.retry.append(item)
             else:
                 attempt.results[item.index] = self._rejected(item, code)

@@ -329,3 +329,41 @@ def test_an_expired_session_is_renewed_once(fresh_salesforce: SalesforceEmulator
     log = fresh_salesforce.admin.get("/_emulator/requests").json()
     assert [e["status"] for e in log if e["path"].endswith("/sobjects")] == [200, 401, 200]
     assert sum(e["path"] == "/services/oauth2/token" for e in log) == 2
+
+
+def test_rows_a_failed_job_never_reached_are_sent_again_without_duplicates(
+    fresh_salesforce: SalesforceEmulator,
+) -> None:
+    destination = SalesforceDestination(
+        salesforce_settings(fresh_salesforce, bulk_min_records=0, lock_retry_rounds=6)
+    )
+    rows = [patient(n, CreatedDate="2015-06-07T08:09:10Z") for n in range(40)]
+
+    async def work() -> Any:
+        await prepared(destination)
+        fresh_salesforce.settings(
+            limits={"bulk_chunk_size": 10}, chaos={"chunk_failure": 0.5, "seed": 1}
+        )
+        return await destination.write("Contact", rows, WriteOptions(first_load=True))
+
+    result = run(destination, work)
+    states = fresh_salesforce.drain()
+    assert "Failed" in states.values()  # at least one job stopped part-way
+    assert result.counts() == {"created": 40}
+    assert len(fresh_salesforce.records("Contact")) == 40
+
+
+def test_rows_still_unprocessed_after_the_last_round_say_so(
+    fresh_salesforce: SalesforceEmulator,
+) -> None:
+    destination = SalesforceDestination(
+        salesforce_settings(fresh_salesforce, bulk_min_records=0, lock_retry_rounds=1)
+    )
+
+    async def work() -> Any:
+        await prepared(destination)
+        fresh_salesforce.settings(chaos={"chunk_failure": 1.0})
+        return await destination.write("Contact", [patient(1)], WriteOptions())
+
+    (result,) = run(destination, work).results
+    assert (result.status, result.reason_code) == ("rejected", "not_processed")
