@@ -79,6 +79,14 @@ class WebApi:
             )
         except DataverseError as error:
             return error_response(error), False
+        if emulator.user_disabled(user.user_id):
+            disabled = DataverseError(
+                400,
+                errors.USER_DISABLED,
+                f"The user with SystemUserId={user.user_id} in OrganizationContext="
+                f"{emulator.settings.organization_id} is disabled",
+            )
+            return self._finish(user.user_id, error_response(disabled)), False
         bypass = [h for h in _BYPASS_HEADERS if req.header(h)]
         if bypass and not user.can_bypass_logic:
             privilege = (

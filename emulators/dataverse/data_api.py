@@ -18,7 +18,7 @@ from emulators.dataverse.odata.keys import format_key, parse_key, split_segment
 from emulators.dataverse.paging import (
     DEFAULT_PAGE_SIZE,
     next_link,
-    offset_from_skiptoken,
+    read_skiptoken,
     records_source,
 )
 from emulators.dataverse.reads import (
@@ -321,16 +321,21 @@ class DataApi:
         order = compile_orderby(table, req.query.get("$orderby", ""))
         top = int(req.query["$top"]) if req.query.get("$top") else None
         page_size = int(req.prefer().get("odata.maxpagesize") or DEFAULT_PAGE_SIZE)
-        offset = offset_from_skiptoken(req.query.get("$skiptoken"))
-        limit = page_size if top is None else min(page_size, max(top - offset, 0))
+        served, last = read_skiptoken(req.query.get("$skiptoken"))
+        limit = page_size if top is None else min(page_size, max(top - served, 0))
         source = records_source(self.store, table, req.query.get("$filter"))
+        keyset = not req.query.get("$orderby")  # primary-key order: continue after the last key
+        page_where, page_params, skip = where, list(params), served
+        if keyset and last is not None:
+            page_where, skip = f"{where} AND id > ?", 0
+            page_params.append(last)
         rows = self.store.query(
             # where/order come from the query compiler: validated names, values as parameters
-            f"SELECT id, version, body FROM {source} WHERE {where} ORDER BY {order} "  # noqa: S608
-            "LIMIT ? OFFSET ?",
-            [*params, limit + 1, offset],
+            f"SELECT id, version, body FROM {source} WHERE {page_where} "  # noqa: S608
+            f"ORDER BY {order} LIMIT ? OFFSET ?",
+            [*page_params, limit + 1, skip],
         )
-        more = len(rows) > limit and (top is None or offset + limit < top)
+        more = len(rows) > limit and (top is None or served + limit < top)
         rows = rows[:limit]
         annotations = req.annotation_filter()
         value = []
@@ -349,7 +354,8 @@ class DataApi:
                 body["@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"] = True
         body["value"] = value
         if more:
-            body["@odata.nextLink"] = next_link(req, table, offset + limit)
+            last_id = rows[-1][0] if keyset and rows else None
+            body["@odata.nextLink"] = next_link(req, table, served + limit, last_id)
         headers = (
             {"Preference-Applied": f"odata.maxpagesize={page_size}"}
             if req.prefer().get("odata.maxpagesize")

@@ -51,24 +51,30 @@ def _pins_key(table: Table, node: Node) -> bool:
     return matches_type and any(column in key.key_attributes for key in table.active_keys())
 
 
-def offset_from_skiptoken(token: str | None) -> int:
-    """The row offset a `$skiptoken` paging cookie carries (0 for the first page).
+def read_skiptoken(token: str | None) -> tuple[int, str | None]:
+    """(rows already served, last primary key served) from a `$skiptoken` paging cookie.
+
+    Like the service's cookie, it carries the last key: pages in primary-key order continue
+    after it, so rows inserted meanwhile neither repeat nor shift the next page.
 
     Raises:
         DataverseError: 400 for a cookie the emulator did not issue.
     """
     if not token:
-        return 0
+        return 0, None
     try:
         text = base64.urlsafe_b64decode(unquote(token).split('pagingcookie="')[-1].split('"')[0])
-        return max(int(json.loads(text)["offset"]), 0)
-    except (ValueError, KeyError, TypeError):
+        cookie = json.loads(text)
+        last = cookie.get("last")
+        return max(int(cookie["offset"]), 0), str(last) if last else None
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise errors.bad_request("The paging cookie is not valid.") from None
 
 
-def next_link(req: ApiRequest, table: Table, offset: int) -> str:
+def next_link(req: ApiRequest, table: Table, offset: int, last: str | None) -> str:
     """`@odata.nextLink`: the same query with a paging cookie for the next page."""
-    cookie = base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
+    state = {"offset": offset, "last": last}
+    cookie = base64.urlsafe_b64encode(json.dumps(state).encode()).decode()
     page = offset // max(int(req.prefer().get("odata.maxpagesize") or DEFAULT_PAGE_SIZE), 1) + 1
     skiptoken = f'<cookie pagenumber="{page}" pagingcookie="{cookie}" istracking="False" />'
     params = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections import deque
@@ -47,11 +48,18 @@ class ServiceProtection:
                 window.execution_ms -= cost
         return window
 
-    def _retry_after(self, window: _UserWindow) -> int:
+    def _retry_after(self, window: _UserWindow, by_time: bool) -> int:
+        """Seconds until enough charges leave the window for a request to be admitted."""
         if not window.charges or self.window_s is None:
             return 1
-        wait = window.charges[0][0] + self.window_s - self.clock()
-        return max(1, math.ceil(wait))
+        if by_time:
+            excess = window.execution_ms - self.limits.max_execution_ms
+            freed = itertools.accumulate(cost for _, cost in window.charges)
+            index = next((i for i, total in enumerate(freed) if total > excess), 0)
+        else:
+            index = len(window.charges) - self.limits.max_requests
+        freed_at = window.charges[max(index, 0)][0] + self.window_s
+        return max(1, math.ceil(freed_at - self.clock()))
 
     def _throttle(
         self, window: _UserWindow, code: str, message: str, retry_after: int
@@ -82,7 +90,7 @@ class ServiceProtection:
                     errors.REQUESTS_LIMIT,
                     f"Number of requests exceeded the limit of {limits.max_requests} over time "
                     f"window of {seconds} seconds.",
-                    self._retry_after(window),
+                    self._retry_after(window, by_time=False),
                 )
             if window.execution_ms >= limits.max_execution_ms:
                 raise self._throttle(
@@ -92,7 +100,7 @@ class ServiceProtection:
                     f"{limits.max_execution_ms:,.0f} milliseconds over time window of {seconds} "
                     "seconds. Decrease number of concurrent requests or reduce the duration of "
                     "requests and try again later.",
-                    self._retry_after(window),
+                    self._retry_after(window, by_time=True),
                 )
         window.in_flight += 1
 

@@ -63,7 +63,7 @@ class Emulator:
         self.chaos_random = random.Random(config.chaos.seed)
         self.request_log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
         self._sequence = 0
-        if not self.store.counts():
+        if self.store.scalar("SELECT 1 FROM records LIMIT 1", []) is None:
             self.seed()
 
     def _token_secret(self) -> bytes:
@@ -175,6 +175,11 @@ class Emulator:
             "OrganizationId": self.settings.organization_id,
         }
         return ApiResponse(200, body, {}, self.config.costs.charge("whoami"), "whoami")
+
+    def user_disabled(self, user_id: str) -> bool:
+        """True when the application user's systemuser row is disabled."""
+        found = self.store.get("systemuser", user_id)
+        return found is not None and bool(found[1].get("isdisabled"))
 
     def log_request(self, user: str, req: ApiRequest, response: ApiResponse) -> None:
         """Records what a request did, without query strings or bodies (no PHI)."""

@@ -90,3 +90,18 @@ def test_expired_token_is_401(fresh_dataverse: DataverseEmulator) -> None:
         response = api.get("WhoAmI", headers={"Authorization": f"Bearer {expired}"})
     assert response.status_code == 401
     assert "ExpiredAuthTicket" in response.json()["error"]["message"]
+
+
+def test_a_disabled_application_user_is_refused(fresh_dataverse: DataverseEmulator) -> None:
+    loader = fresh_dataverse.users[1]
+    with fresh_dataverse.client(0) as admin_app, fresh_dataverse.client(1) as loader_app:
+        disabled = admin_app.patch(f"systemusers({loader.user_id})", json={"isdisabled": True})
+        refused = loader_app.get("WhoAmI")
+        still_fine = admin_app.get("WhoAmI")
+    assert disabled.status_code == 204
+    assert refused.status_code == 400
+    assert refused.json()["error"]["message"] == (
+        f"The user with SystemUserId={loader.user_id} in OrganizationContext="
+        "6f1e1c4e-3f3b-4b4e-9a53-0c1e2a7b9d10 is disabled"
+    )
+    assert still_fine.status_code == 200

@@ -75,3 +75,18 @@ def test_users_file_errors_name_the_file_and_path(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"users\.yaml: users\[0\]\.client_secret: Field required"):
         load_users(str(users))
     assert [u.name for u in load_users("A:id-a:secret-a,B:id-b:secret-b")] == ["A", "B"]
+
+
+def test_retry_after_waits_for_enough_execution_time_to_leave() -> None:
+    clock = FakeClock()
+    protection = ServiceProtection(Limits(max_execution_ms=1000), window_s=300.0, clock=clock)
+    for step, cost in enumerate((400.0, 400.0, 400.0)):
+        clock.now = 1000.0 + step * 100
+        protection.admit("u")
+        protection.release("u", cost)
+    clock.now = 1250.0
+    with pytest.raises(DataverseError) as throttled:
+        protection.admit("u")
+    # 1,200 ms charged, limit 1,000: the first charge (t=1000) must leave, at t=1300.
+    assert throttled.value.headers["Retry-After"] == "50"
+    assert throttled.value.code == "0x80072321"
