@@ -11,7 +11,9 @@ import pytest
 from shared.destinations.base import WriteOptions, WriteResult
 from shared.destinations.dataverse import behaviours
 from shared.destinations.dataverse.behaviours import TableBehaviour, behaviour_for
-from shared.destinations.dataverse.writer import TableTarget, TableWriter
+from shared.destinations.dataverse.current import TableTarget
+from shared.destinations.dataverse.writer import TableWriter
+from shared.destinations.schema import TableInfo
 from tests.fixtures.dataverse_fake import FakeDataverse, contact_info, fake_client
 
 
@@ -34,15 +36,17 @@ def write(
         info = table_info or contact_info()
         target = TableTarget(info, "new_sourceid", "new_migrationrunid")
 
-        async def collection_of(table: str) -> str:
-            return table + "s"
+        async def describe(table: str) -> TableInfo:
+            if table == info.name:
+                return info
+            return TableInfo(name=table, collection=table + "s", primary_id=table + "id")
 
         writer = TableWriter(
             client,
             target,
             behaviour or TableBehaviour(),
             WriteOptions(run_id=run_id, batch_id="contact.0", first_load=first_load),
-            collection_of=collection_of,
+            describe=describe,
             max_batch=max_batch,
             max_upload_bytes=1000,
         )
