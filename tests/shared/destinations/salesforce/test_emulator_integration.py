@@ -13,23 +13,14 @@ import pytest
 
 from shared.destinations.base import WriteOptions
 from shared.destinations.errors import TerminalError, TransientError
-from shared.destinations.map_needs import needs_from_map
 from shared.destinations.salesforce import SalesforceDestination
 from shared.destinations.salesforce import files as files_module
-from shared.destinations.schema import SchemaNeeds
-from shared.mapping.loader import MAPPINGS_DIR, load_map
-from shared.mapping.schema import schema_needs
-from tests.fixtures.salesforce_destination import salesforce_settings
+from tests.fixtures.salesforce_destination import aerona_needs, salesforce_settings
 from tests.fixtures.salesforce_emulator import INTEGRATION, SalesforceEmulator
 
 pytestmark = pytest.mark.integration
 T = TypeVar("T")
 RUN = "run-0001"
-
-
-def aerona_needs() -> SchemaNeeds:
-    """What the shipped AeronaClinic -> Salesforce map needs."""
-    return needs_from_map(schema_needs(load_map(MAPPINGS_DIR / "salesforce/aerona.yaml")), "h1")
 
 
 def run(destination: SalesforceDestination, work: Callable[[], Awaitable[T]]) -> T:

@@ -14,9 +14,8 @@ from shared.destinations.salesforce import SalesforceDestination
 from shared.mapping.compiler import compile_map
 from shared.mapping.loader import MAPPINGS_DIR, load_map
 from tests.fixtures.mapping import practice_records, run_context
-from tests.fixtures.salesforce_destination import salesforce_settings
+from tests.fixtures.salesforce_destination import aerona_needs, salesforce_settings
 from tests.fixtures.salesforce_emulator import INTEGRATION, SalesforceEmulator
-from tests.shared.destinations.salesforce.test_emulator_integration import aerona_needs
 
 pytestmark = pytest.mark.integration
 ORDER = ["location_account", "patient_contact", "coverage_contact", "appointment", "treatment",

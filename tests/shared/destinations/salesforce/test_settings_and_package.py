@@ -14,7 +14,7 @@ from shared.destinations.salesforce.package import package_zip
 from shared.destinations.salesforce.schema_plan import plan_schema
 from shared.destinations.salesforce.settings import SalesforceSettings
 from shared.destinations.schema import ColumnInfo, DestinationSchema, TableInfo
-from tests.shared.destinations.salesforce.test_emulator_integration import aerona_needs
+from tests.fixtures.salesforce_destination import aerona_needs
 
 NS = "{http://soap.sforce.com/2006/04/metadata}"
 
