@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from emulators.salesforce import files
 from emulators.salesforce.catalog import ObjectDef
 from emulators.salesforce.dml import Dml, Outcome, RefInput, RowInput
 from emulators.salesforce.errors import RowError, SalesforceError, bad_request, not_found
@@ -281,6 +282,9 @@ class BulkIngest:
             outcomes = self.dml.delete(
                 [r[0] for r in chunk], job.caller, hard=job.operation == "hardDelete"
             )
+            if obj.name == "ContentDocument":  # a document takes its versions and links along
+                deleted = [o.id for o in outcomes if o.id and o.error is None]
+                files.cascade_document_delete(self.org, self.dml, deleted, job.caller)
         else:
             inputs = [self._row_input(job.header, row) for row in chunk]
             outcomes = self.dml.save(

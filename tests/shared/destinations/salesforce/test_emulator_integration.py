@@ -306,6 +306,14 @@ def test_files_become_content_versions_linked_to_the_record(
     assert version["ContentSize"] == len(data) and version["FileType"] == "PNG"
     blob = fresh_salesforce.client().get(f"sobjects/ContentVersion/{version['Id']}/VersionData")
     assert blob.content == data
+    # Rollback of a file: deleting its document removes the version and the link too.
+    cleanup = SalesforceDestination(salesforce_settings(fresh_salesforce))
+    deleted = run(
+        cleanup, lambda: cleanup.delete("ContentDocument", [uploaded.content_document_id])
+    )
+    assert [r.status for r in deleted] == ["deleted"]
+    assert fresh_salesforce.records("ContentVersion") == []
+    assert fresh_salesforce.records("ContentDocumentLink") == []
 
 
 def test_an_expired_session_is_renewed_once(fresh_salesforce: SalesforceEmulator) -> None:
