@@ -13,6 +13,7 @@ import json
 import math
 
 from shared.ledger import BlobStaging
+from shared.mapping.names import logical_name
 from shared.mapping.order import load_waves
 from shared.pipeline.messages import ExtractResult, LoadPlan, StartRun, TablePlan
 from shared.pipeline.proposal import load_confirmed_map
@@ -43,7 +44,7 @@ def plan_load(
                 continue
             total_records += records
             level.append(TablePlan(
-                table=name, destination_table=entry.table,
+                table=name, destination_table=logical_name(entry.table, start.destination.kind),
                 operation="export" if entry.operation == "export" else "upsert",
                 object_kind=entry.source or "", records=records, pages=pages,
                 requests=math.ceil(records / RECORDS_PER_REQUEST),

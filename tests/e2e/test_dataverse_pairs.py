@@ -14,8 +14,11 @@ from tests.e2e.conftest import create_run, upload_export
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
+SAMPLE_FOLDERS = {"generic_csv": "generic"}
+
+
 def run_migration(host: DurableHost, source: str, run_id: str, **options: Any) -> Any:
-    upload_export(source, f"exports/{run_id}")
+    upload_export(SAMPLE_FOLDERS.get(source, source), f"exports/{run_id}")
     create_run(run_id, source)
     start = {
         "run_id": run_id, "source_system": source, "export": {"prefix": f"exports/{run_id}"},
@@ -26,13 +29,15 @@ def run_migration(host: DurableHost, source: str, run_id: str, **options: Any) -
     return host.wait_for(run_id, timeout=600)
 
 
-@pytest.mark.parametrize("source", ["aerona"])
+@pytest.mark.parametrize("source", ["aerona", "drdentes", "core_practice", "generic_csv"])
 def test_pair_loads_every_accepted_record_and_reconciles(
-    migration_host: DurableHost, source: str
+    migration_host: DurableHost, migration_env: Any, source: str
 ) -> None:
-    status = run_migration(migration_host, source, f"run-e2e-{source}")
-    assert status.runtime_status == RuntimeStatus.COMPLETED, status.output
+    status = run_migration(migration_host, source, f"run-e2e-{source.replace('_', '-')}")
+    failures = [(r["method"], r["resource"], r["status"], r["code"])
+                for r in migration_env.request_log() if r["status"] >= 400]  # fmt: skip
+    assert status.runtime_status == RuntimeStatus.COMPLETED, (status.output, sorted(set(failures)))
     output = status.output
     assert output["state"] == "completed", output
     assert output["reconciled"], output
-    assert clients.run_store().get(f"run-e2e-{source}").state == "completed"
+    assert clients.run_store().get(f"run-e2e-{source.replace('_', '-')}").state == "completed"
