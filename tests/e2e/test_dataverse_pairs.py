@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -39,5 +40,7 @@ def test_pair_loads_every_accepted_record_and_reconciles(
     assert status.runtime_status == RuntimeStatus.COMPLETED, (status.output, sorted(set(failures)))
     output = status.output
     assert output["state"] == "completed", output
-    assert output["reconciled"], output
+    reconciliation = json.loads(clients.staging().read_bytes(
+        output["reports"]["reconciliation"], container="reports"))  # fmt: skip
+    assert output["reconciled"], reconciliation["reasons"]
     assert clients.run_store().get(f"run-e2e-{source.replace('_', '-')}").state == "completed"
