@@ -95,3 +95,18 @@ def test_a_refused_token_is_terminal_and_names_only_the_error_code() -> None:
         asyncio.run(TokenProvider(Refusing()).token())
     assert caught.value.service_code == "invalid_client"
     assert "abc123" not in str(caught.value.to_dict())
+
+
+def test_token_sources_are_shared_per_app_registration() -> None:
+    from shared.destinations.dataverse.auth import token_source
+
+    def settings(secret: str) -> DataverseSettings:
+        return DataverseSettings(
+            org_url="https://clinic.crm.dynamics.com",
+            tenant_id="t",
+            users=[{"client_id": "app", "client_secret": secret}],  # type: ignore[list-item]
+        )
+
+    first, again, rotated = settings("s1"), settings("s1"), settings("s2")
+    assert token_source(first, first.users[0]) is token_source(again, again.users[0])
+    assert token_source(first, first.users[0]) is not token_source(rotated, rotated.users[0])
