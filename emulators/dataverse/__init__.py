@@ -1,0 +1,1 @@
+"""A local, contract-faithful emulator of the Dataverse Web API (see README.md beside this file)."""
