@@ -263,6 +263,12 @@ def _datetime(zone: tzinfo) -> Converter:
             moment = value if value.tzinfo else value.replace(tzinfo=zone)
         elif isinstance(value, date):
             moment = datetime(value.year, value.month, value.day, tzinfo=zone)
+        elif isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value.strip())
+            except ValueError:
+                raise InvalidValue("not_a_date") from None
+            moment = parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
         else:
             raise InvalidValue("not_a_date")
         return moment.astimezone(UTC).isoformat(timespec="seconds")[:-6] + "Z"
@@ -275,6 +281,11 @@ def _dateonly(value: Any) -> str:
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, str):
+        try:  # ISO text (untyped custom field values); other formats are the reader's job
+            return date.fromisoformat(value.strip()[:10]).isoformat()
+        except ValueError:
+            raise InvalidValue("not_a_date") from None
     raise InvalidValue("not_a_date")
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.mapping.spec import CustomFieldsRule, FieldRule, MapSpec
-from shared.model import CanonicalRecord
+from shared.model import CanonicalRecord, CustomFieldValue
 
 _OPTION_BASE = 100_000_000
 _TURKISH = str.maketrans({"ı": "i", "İ": "I", "ş": "s", "Ş": "S", "ğ": "g", "Ğ": "G"})
@@ -31,6 +32,45 @@ class CustomFieldDefinition(BaseModel):
     values: list[str] = Field(default_factory=list)
 
 
+class LongFormatValue(Protocol):
+    """A custom field value exported in its own file (the readers' CustomFieldRecord)."""
+
+    entity_kind: str
+    entity_id: str
+    definition_key: str
+    label: str | None
+    data_type: str
+    raw_value: str
+
+
+def attach_custom_fields(
+    records: Iterable[CanonicalRecord], values: Iterable[LongFormatValue]
+) -> list[CanonicalRecord]:
+    """Join long-format custom field values (one row per record per field) onto their records.
+
+    Dr.DENTES exports custom fields apart from the patient; the map reads them from the
+    record's `custom_fields`, so they are joined by the record's kind and source id first.
+    Values whose record is not in `records` are ignored (the quality report lists orphans).
+    """
+    grouped: dict[tuple[str, str], list[CustomFieldValue]] = {}
+    for value in values:
+        grouped.setdefault((value.entity_kind, value.entity_id), []).append(
+            CustomFieldValue(
+                definition_key=value.definition_key,
+                label=value.label,
+                data_type=value.data_type,  # type: ignore[arg-type]
+                raw_value=value.raw_value,
+            )
+        )
+    joined: list[CanonicalRecord] = []
+    for record in records:
+        extra = grouped.get((record.kind, record.source_id))
+        if extra:
+            record = record.model_copy(update={"custom_fields": [*record.custom_fields, *extra]})
+        joined.append(record)
+    return joined
+
+
 def definitions_from_records(records: Iterable[CanonicalRecord]) -> list[CustomFieldDefinition]:
     """The custom fields a batch of records uses, with pick-list values in first-seen order."""
     found: dict[str, CustomFieldDefinition] = {}
@@ -43,9 +83,8 @@ def definitions_from_records(records: Iterable[CanonicalRecord]) -> list[CustomF
                 ),
             )
             if value.data_type in ("picklist", "multi_picklist"):
-                items = (
-                    value.typed_value if isinstance(value.typed_value, list) else [value.raw_value]
-                )
+                typed = value.typed_value
+                items = typed if isinstance(typed, list) else [typed or value.raw_value]
                 for item in items:
                     if item not in (None, "") and str(item) not in definition.values:
                         definition.values.append(str(item))
@@ -95,9 +134,12 @@ def _field_for(
     definition: CustomFieldDefinition, rule: CustomFieldsRule, destination: str
 ) -> FieldRule:
     kind = rule.type_map.get(definition.data_type, "string")
-    source = f"custom_fields[definition_key={definition.key}].typed_value"
+    # Typed by the reader when it could be, else the raw text (long-format exports); a value
+    # that does not convert is dropped with an event rather than rejecting the whole record.
+    item = f"custom_fields[definition_key={definition.key}]"
     body: dict[str, object] = {
-        "from": source,
+        "from": [f"{item}.typed_value", f"{item}.raw_value"],
+        "on_invalid": "drop_value",
         "type": kind,
         "label": definition.label or definition.key.removesuffix("__c"),
         "reason": f"practice-defined {definition.data_type} field",

@@ -13,10 +13,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.mapping.convert import Converter, InvalidValue
+from shared.mapping.convert import Converter
 from shared.mapping.results import (
     Attachment,
-    BatchFailed,
     Rejection,
     Row,
     RowRejected,
@@ -159,10 +158,8 @@ class CompiledTable:
             self.system_column: record.source_system,
             self.run_id_column: self.run_id,
         }
-        if self.fill is not None:
-            events = self.fill(record, payload)
-        else:
-            events = self._fill_columns(record, payload)
+        # A disabled or static-only entry has no columns to fill.
+        events = self.fill(record, payload) if self.fill is not None else None
         deferred: dict[str, Any] = {}
         for lookup in self.lookups:
             self._bind(record, lookup, payload, deferred)
@@ -186,33 +183,6 @@ class CompiledTable:
                 raise RowRejected(column, "missing_match_value")
             row.match = (column, value)
         return row
-
-    def _fill_columns(self, record: Any, payload: dict[str, Any]) -> list[ValueEvent] | None:
-        """The columns without generated code (same semantics as codegen.build_filler)."""
-        events: list[ValueEvent] | None = None
-        for step in self.fields:
-            try:
-                value = step.get(record)
-                if value is not None and step.convert is not None:
-                    value = step.convert(value)
-            except InvalidValue as error:
-                policy = error.policy if error.policy in _POLICIES else step.policy
-                if policy == "drop_value":
-                    events = events or []
-                    events.append(ValueEvent(step.column, error.reason))
-                    value = None
-                elif policy == "fail_batch":
-                    raise BatchFailed(self.rejection(record, step.column, error.reason)) from None
-                else:
-                    raise RowRejected(step.column, error.reason) from None
-            except (RowRejected, BatchFailed):
-                raise
-            except Exception:  # expressions and getters fail per row, not per run
-                raise RowRejected(step.column, "expression_error") from None
-            if value is None and step.required:
-                raise RowRejected(step.column, "missing_required")
-            payload[step.column] = value
-        return events
 
     @staticmethod
     def _bind(
@@ -302,6 +272,3 @@ class FieldTrace:
     written_value: Any
     transformation: str
     note: str | None
-
-
-_POLICIES: frozenset[str | None] = frozenset({"reject_row", "drop_value", "fail_batch"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shared.mapping.custom_fields import (
     CustomFieldDefinition,
+    attach_custom_fields,
     column_name,
     definitions_from_records,
     expand_custom_fields,
@@ -52,3 +53,44 @@ def test_salesforce_custom_fields_end_in_c_and_pick_list_values_are_the_labels()
     expanded = expand_custom_fields(spec, {"patient": [tier]})
     column = expanded.tables["patient_contact"].fields["Tier__c"]
     assert (column.type, column.options) == ("choice", {"Gold": "Gold", "Silver": "Silver"})
+
+
+def test_long_format_values_join_their_patient_and_bad_values_are_dropped_not_fatal() -> None:
+    from dataclasses import dataclass
+
+    from shared.mapping.compiler import compile_map
+    from tests.fixtures.mapping import run_context
+
+    @dataclass
+    class LongValue:  # the readers' CustomFieldRecord shape (Dr.DENTES ozel_alanlar.csv)
+        entity_id: str
+        definition_key: str
+        raw_value: str
+        data_type: str = "text"
+        label: str | None = None
+        entity_kind: str = "patient"
+
+    patient = practice_records("drdentes")["patient"].model_copy(update={"custom_fields": []})
+    other = patient.model_copy(update={"source_id": "P2"})
+    values = [
+        LongValue("P1", "Tedavi Aşaması", "Faz 2", "picklist"),
+        LongValue("P1", "Son kontrol", "2024-05-06", "date"),
+        LongValue("P2", "Son kontrol", "6.05.2024", "date"),
+        LongValue("P9", "Tedavi Aşaması", "Faz 1", "picklist"),
+    ]
+    joined = attach_custom_fields([patient, other], values)
+    assert [len(r.custom_fields) for r in joined] == [2, 1]
+    spec = expand_custom_fields(
+        load_map(default_map_path("dataverse", "drdentes")),
+        {"patient": definitions_from_records(joined)},
+    )
+    table = compile_map(spec, run_context()).tables["patient_contact"]
+    result = table.transform(joined)
+    first, second = result.rows
+    assert (first.payload["new_tedaviasamasi"], first.payload["new_sonkontrol"]) == (
+        100000000,
+        "2024-05-06",
+    )
+    assert second.payload["new_sonkontrol"] is None
+    assert second.events is not None
+    assert [(e.column, e.reason) for e in second.events] == [("new_sonkontrol", "not_a_date")]

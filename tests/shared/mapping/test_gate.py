@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from cli.__main__ import main as cli_main
 from shared.mapping.compiler import compile_map
 from shared.mapping.gate import (
     UnconfirmedMapError,
@@ -84,23 +83,3 @@ def test_confirmation_needs_a_name_and_a_valid_map(proposal: Path, tmp_path: Pat
     with pytest.raises(MapError, match=r"bad.proposal.json: tables.appointment.lookups"):
         confirm_map(bad, "ops@clinic.test")
     assert not (tmp_path / "bad.confirmed.json").exists()
-
-
-def test_cli_confirm_map_writes_the_confirmed_file(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    target = tmp_path / "core.confirmed.json"
-    status = cli_main(
-        [
-            "confirm-map",
-            str(default_map_path("dataverse", "aerona")),
-            "--by",
-            "lead@clinic.test",
-            "--output",
-            str(target),
-        ]
-    )
-    assert status == 0
-    confirmed = load_confirmed(target)
-    assert confirmed.confirmed_by == "lead@clinic.test"
-    assert confirmed.sha256 in capsys.readouterr().out

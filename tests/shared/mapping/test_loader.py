@@ -77,3 +77,22 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     broken.write_text("name: x\ntables: [\n")
     with pytest.raises(MapError, match=r"broken.yaml: line \d+: not valid YAML"):
         load_map(broken)
+
+
+def test_a_value_map_target_that_is_not_a_column_option_is_refused(tmp_path: Path) -> None:
+    body = "value_maps:\n  gender:\n    entries: {female: Woman}\n"
+    with pytest.raises(
+        MapError, match=r"tables.patient_contact.fields.gendercode.value_map: target 'Woman'"
+    ):
+        load_map(_pair(tmp_path, body))
+
+
+def test_waves_group_entries_that_can_load_in_parallel() -> None:
+    from shared.mapping.order import load_waves
+
+    waves = load_waves(load_map(MAPPINGS_DIR / "dataverse" / "aerona.yaml"))
+    first = waves[0]
+    assert "organization_account" in first and "patient_contact" not in first
+    position = {name: i for i, wave in enumerate(waves) for name in wave}
+    assert position["location_account"] < position["patient_contact"] < position["appointment"]
+    assert position["treatment_plan"] < position["treatment_plan_line"]
