@@ -14,6 +14,7 @@ from shared.destinations.base import WriteOptions
 from shared.destinations.dataverse import DataverseDestination
 from shared.destinations.errors import TerminalError
 from shared.destinations.schema import (
+    ChoiceOption,
     ColumnNeed,
     SchemaNeeds,
     SchemaNotReady,
@@ -43,6 +44,14 @@ NEEDS = SchemaNeeds(
             label="Patient invoice",
             columns=[
                 ColumnNeed(name="new_amount", type="money"),
+                ColumnNeed(
+                    name="new_paymentstatus",
+                    type="choice",
+                    choices=[
+                        ChoiceOption(value=100000000, label="Pending"),
+                        ChoiceOption(value=100000001, label="Paid"),
+                    ],
+                ),
                 ColumnNeed(
                     name="new_patientid",
                     schema_name="new_PatientId",
@@ -282,6 +291,7 @@ def test_read_back_sum_and_rollback(fresh_dataverse: Any) -> None:
             "new_sourceid": f"aerona.invoice.I{n}",
             "new_name": f"INV-{n}",
             "new_amount": Decimal(amount),
+            "new_paymentstatus": 100000001,
             "new_PatientId@odata.bind": "/contacts(new_sourceid='aerona.patient.P0001')",
         }
 
@@ -293,6 +303,9 @@ def test_read_back_sum_and_rollback(fresh_dataverse: Any) -> None:
             WriteOptions(run_id="run-1"),
         )
         total = await destination.sum("new_patientinvoice", "new_amount", "run-1")
+        invoices = await destination.read_back(
+            "new_patientinvoice", ["aerona.invoice.I1"], ["new_paymentstatus", "new_amount"]
+        )
         changed = await destination.write(
             "contact", [contact(1, lastname="Renamed")], WriteOptions(run_id="run-1")
         )
@@ -304,13 +317,16 @@ def test_read_back_sum_and_rollback(fresh_dataverse: Any) -> None:
         )
         left = await destination.count("new_patientinvoice", "run-1")
         return {
-            "created": created, "total": total, "renamed": renamed, "restored": restored,
-            "back": back, "deleted": deleted, "left": left,
+            "created": created, "total": total, "invoices": invoices, "renamed": renamed,
+            "restored": restored, "back": back, "deleted": deleted, "left": left,
         }  # fmt: skip
 
     out = run(destination, work)
     assert out["created"].counts() == {"created": 2}
     assert out["total"] == Decimal("200.50")
+    paid = out["invoices"]["aerona.invoice.I1"]
+    assert paid["new_paymentstatus"] == 100000001
+    assert paid["new_paymentstatus@OData.Community.Display.V1.FormattedValue"] == "Paid"
     assert out["renamed"]["aerona.patient.P0001"]["lastname"] == "Renamed"
     assert [r.status for r in out["restored"]] == ["restored"]
     assert out["back"]["aerona.patient.P0001"]["lastname"] == "Example1"
