@@ -359,3 +359,25 @@ def test_lookups_by_key_compare_unchanged_and_restore(fresh_dataverse: Any) -> N
     assert moved.counts() == {"updated": 1}
     assert images[0].values["parentcustomerid_account@odata.bind"] == f"/accounts({first_practice})"
     assert back["aerona.patient.P0001"]["_parentcustomerid_value"] == first_practice
+
+
+def test_a_plan_with_conflicts_is_never_applied(fresh_dataverse: Any) -> None:
+    destination = DataverseDestination(emulator_settings(fresh_dataverse))
+    wrong = SchemaNeeds(
+        tables=[
+            TableNeed(
+                name="contact",
+                custom=False,
+                columns=[ColumnNeed(name="lastname", type="integer")],
+            )
+        ]
+    )
+
+    async def work() -> Any:
+        plan = await destination.plan_schema(wrong)
+        assert plan.missing()[0] == "add column contact.lastname integer [conflict]"
+        return await destination.apply_schema(plan)
+
+    with pytest.raises(TerminalError, match="schema_conflict"):
+        run(destination, work)
+    assert metadata_posts(fresh_dataverse) == []
