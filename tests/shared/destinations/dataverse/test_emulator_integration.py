@@ -381,3 +381,27 @@ def test_a_plan_with_conflicts_is_never_applied(fresh_dataverse: Any) -> None:
     with pytest.raises(TerminalError, match="schema_conflict"):
         run(destination, work)
     assert metadata_posts(fresh_dataverse) == []
+
+
+def test_a_new_option_on_an_existing_choice_column_is_inserted_and_published(
+    fresh_dataverse: Any,
+) -> None:
+    provisioned(fresh_dataverse)
+    invoice = NEEDS.tables[-1]
+    status = next(c for c in invoice.columns if c.name == "new_paymentstatus")
+    more = status.model_copy(
+        update={"choices": [*status.choices, ChoiceOption(value=100000002, label="Written off")]}
+    )
+    columns = [more if c.name == status.name else c for c in invoice.columns]
+    needs = SchemaNeeds(tables=[invoice.model_copy(update={"columns": columns})])
+    destination = DataverseDestination(emulator_settings(fresh_dataverse))
+
+    async def work() -> tuple[Any, Any]:
+        before = await destination.plan_schema(needs)
+        return before, await destination.apply_schema(before)
+
+    before, after = run(destination, work)
+    assert before.missing() == [
+        "add options to new_patientinvoice.new_paymentstatus: 100000002=Written off"
+    ]
+    assert after.satisfied, after.missing()
