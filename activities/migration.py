@@ -97,9 +97,15 @@ def load_batch(payload: Payload) -> Payload:
 def reconcile_run(payload: Payload) -> Payload:
     """Counts source vs ledger vs destination."""
     start, _ = _start(payload)
+    totals: dict[str, dict[str, int]] = payload["totals"]
     result = reconcile.reconcile(
         start, clients.staging(), clients.audit_ledger(),
         ExtractResult.model_validate(payload["extract"]),
-        LoadPlan.model_validate(payload["plan"]), payload["totals"],
+        LoadPlan.model_validate(payload["plan"]), totals, payload.get("load_seconds"),
     )  # fmt: skip
+    counters: dict[str, int] = {}
+    for counts in totals.values():
+        for outcome, n in counts.items():
+            counters[outcome] = counters.get(outcome, 0) + n
+    clients.run_store().set_counters(start.run_id, counters)
     return result.model_dump(mode="json")

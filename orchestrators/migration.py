@@ -137,6 +137,7 @@ def migration(context: df.DurableOrchestrationContext) -> Generator[Any, Any, di
     )
     yield context.call_activity_with_retry(names.SET_RUN_STATE, RETRY_IO, _state(run, "loading"))
     tables: dict[str, dict[str, int]] = {}
+    load_started = context.current_utc_datetime
     for level, tables_in_level in enumerate(plan.levels):
         progress.stage(
             "loading", level=level + 1, levels=len(plan.levels),
@@ -163,7 +164,9 @@ def migration(context: df.DurableOrchestrationContext) -> Generator[Any, Any, di
     yield context.call_activity_with_retry(
         names.SET_RUN_STATE, RETRY_IO, _state(run, "reconciling")
     )
-    reconcile_input = {**gated, "plan": plan.model_dump(mode="json"), "totals": tables}
+    load_seconds = (context.current_utc_datetime - load_started).total_seconds()
+    reconcile_input = {**gated, "plan": plan.model_dump(mode="json"), "totals": tables,
+                       "load_seconds": load_seconds}  # fmt: skip
     reconcile = ReconcileResult.model_validate(
         (yield context.call_activity_with_retry(names.RECONCILE, RETRY_IO, reconcile_input))
     )

@@ -82,6 +82,14 @@ class BeforeImage(BaseModel):
     values: dict[str, Any]
 
 
+class Capture(BaseModel):
+    """Taken before a write: which keys already exist and their before-images (write-ahead)."""
+
+    table: str
+    existing: list[str] = Field(default_factory=list)
+    before_images: list[BeforeImage] = Field(default_factory=list)
+
+
 class WriteResult(BaseModel):
     """Per-record results of one `write` call plus before-images of the records it updated."""
 

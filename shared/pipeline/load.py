@@ -26,6 +26,7 @@ from shared.mapping.results import BatchFailed, Row, TransformResult
 from shared.model import OBJECT_KINDS
 from shared.pipeline.destination import with_destination
 from shared.pipeline.gates import run_artifact
+from shared.pipeline.intent import Intent, load_intent, save_intent
 from shared.pipeline.messages import BatchResult, LoadBatch
 from shared.pipeline.proposal import load_confirmed_map
 
@@ -74,7 +75,7 @@ def _with_document(row: Row, staging: BlobStaging, export_prefix: str) -> dict[s
 
 
 def _audit(batch: LoadBatch, transform: TransformResult, written: WriteResult | None,
-           before_blob: str | None) -> list[AuditRow]:  # fmt: skip
+           intent: Intent | None, before_blob: str | None) -> list[AuditRow]:  # fmt: skip
     common = {
         "run_id": batch.run_id, "table": batch.table, "operator": batch.operator,
         "confirmed_map_hash": batch.confirmed_map_hash, "batch_id": batch.batch_id,
@@ -86,29 +87,39 @@ def _audit(batch: LoadBatch, transform: TransformResult, written: WriteResult | 
         rows.append(
             AuditRow(source_key=key, operation="rejected", reason_code=rejection.reason, **common)
         )
-    before_keys = {image.key for image in written.before_images} if written else set()
+    images = intent.before_images if intent else (written.before_images if written else [])
+    imaged = {image.key for image in images}
     for result in written.results if written else []:
+        operation = intent.operation(result) if intent else result.status
         rows.append(AuditRow(
-            source_key=result.key, operation=result.status, destination_id=result.id,
+            source_key=result.key, operation=operation, destination_id=result.id,
             reason_code=result.reason_code or result.service_code,
             status_code=result.status_code,
-            before_image_blob=before_blob if result.key in before_keys else None, **common,
+            before_image_blob=before_blob if operation == "updated" and result.key in imaged
+            else None, **common,
         ))  # fmt: skip
     return rows
 
 
 async def _write(destination: Destination, entry: CompiledTable, batch: LoadBatch,
-                 payloads: list[dict[str, Any]], deferred: list[dict[str, Any]]
-                 ) -> WriteResult:  # fmt: skip
-    options = WriteOptions(run_id=batch.run_id, batch_id=batch.batch_id)
+                 payloads: list[dict[str, Any]], deferred: list[dict[str, Any]],
+                 staging: BlobStaging) -> tuple[WriteResult, Intent | None]:  # fmt: skip
     if entry.update_only and payloads:  # merge onto records another entry created, never create
         keys = [p[entry.key_column] for p in payloads]
         existing = await destination.read_back(entry.table, keys, [entry.key_column])
         payloads = [p for p in payloads if p[entry.key_column] in existing]
+    intent = load_intent(staging, batch)
+    capture = getattr(destination, "capture", None)
+    if intent is None and capture is not None and payloads:  # write-ahead, before any write
+        taken = await capture(entry.table, payloads)
+        intent = save_intent(staging, batch, taken.existing, taken.before_images)
+    # Nothing exists yet (first load): create without reading again; conflicts fall back.
+    first_load = intent is not None and not intent.existing
+    options = WriteOptions(run_id=batch.run_id, batch_id=batch.batch_id, first_load=first_load)
     written = await destination.write(entry.table, payloads, options)
     if deferred:  # self-references and state changes, once the rows exist
         await destination.write(entry.table, deferred, options)
-    return written
+    return written, intent
 
 
 def load_batch(batch: LoadBatch, staging: BlobStaging, ledger: AuditLedger) -> BatchResult:
@@ -122,7 +133,7 @@ def load_batch(batch: LoadBatch, staging: BlobStaging, ledger: AuditLedger) -> B
         transform = _transform(compiled, entry, batch, _records(staging, batch))
     except BatchFailed as failed:  # the map's fail_batch policy: nothing of this page is written
         failed_batch = TransformResult(entry.entry, confirmed.sha256, rejected=[failed.rejection])
-        ledger.record(_audit(batch, failed_batch, None, None))
+        ledger.record(_audit(batch, failed_batch, None, None, None))
         return BatchResult(batch_id=batch.batch_id, counts={"rejected": 1},
                            error_code=failed.rejection.reason)  # fmt: skip
     counts: Counter[str] = Counter({"rejected": len(transform.rejected)})
@@ -131,23 +142,24 @@ def load_batch(batch: LoadBatch, staging: BlobStaging, ledger: AuditLedger) -> B
         staging.write_jsonl(f"{batch.run_id}/exports/{batch.table}/{batch.page:05d}.jsonl.gz",
                             [row.payload for row in transform.rows])  # fmt: skip
         counts["exported"] += len(transform.rows)
-        ledger.record(_audit(batch, transform, None, None))
+        ledger.record(_audit(batch, transform, None, None, None))
         return BatchResult(batch_id=batch.batch_id, counts=+counts)
     payloads = [_with_document(row, staging, batch.export_prefix) for row in transform.rows]
     deferred = [{entry.key_column: row.key, **row.deferred} for row in transform.rows
                 if row.deferred]  # fmt: skip
     try:
-        written = with_destination(
-            batch.destination, lambda d: _write(d, entry, batch, payloads, deferred)
+        written, intent = with_destination(
+            batch.destination, lambda d: _write(d, entry, batch, payloads, deferred, staging)
         )
     except TransientError as exc:
         return BatchResult(batch_id=batch.batch_id, retry_after_seconds=exc.retry_after or 30.0,
                            error_code=exc.reason_code)  # fmt: skip
+    images = list(intent.before_images) if intent else written.before_images
     before_blob = None
-    if written.before_images:
+    if images:
         before_blob = before_image_blob_name(batch.run_id, batch.table, batch.batch_id)
-        staging.write_jsonl(before_blob, [i.model_dump(mode="json") for i in written.before_images])
-    stored = ledger.record(_audit(batch, transform, written, before_blob))
+        staging.write_jsonl(before_blob, [image.model_dump(mode="json") for image in images])
+    stored = ledger.record(_audit(batch, transform, written, intent, before_blob))
     counts.update(row.operation for row in stored if row.operation != "rejected")
     counts["rejected"] = sum(1 for row in stored if row.operation == "rejected")
     return BatchResult(batch_id=batch.batch_id, counts=+counts)

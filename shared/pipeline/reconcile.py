@@ -23,7 +23,7 @@ STAMPED = ("created", "updated")
 
 def reconcile(
     start: StartRun, staging: BlobStaging, ledger: AuditLedger, extract: ExtractResult,
-    plan: LoadPlan, totals: dict[str, dict[str, int]],
+    plan: LoadPlan, totals: dict[str, dict[str, int]], load_seconds: float | None = None,
 ) -> ReconcileResult:  # fmt: skip
     """Compares staged, loaded (ledger) and present (destination) counts; writes the report."""
     entries: list[dict[str, Any]] = []
@@ -68,6 +68,12 @@ def reconcile(
         "run_id": start.run_id, "reconciled": not reasons, "reasons": reasons,
         "objects": {k: v.model_dump() for k, v in extract.objects.items()},
         "entries": entries, "tables": tables,
+        # The plan shown before the load, against what happened.
+        "plan_vs_actual": {
+            "records_planned": sum(t.records for level in plan.levels for t in level),
+            "records_accounted": sum(e["accounted"] for e in entries),
+            "estimated_seconds": plan.estimated_seconds, "load_seconds": load_seconds,
+        },
     }  # fmt: skip
     blob = report_blob_name(start.run_id, "reconciliation.json")
     staging.write_bytes(blob, json.dumps(report, indent=2).encode(), container="reports",

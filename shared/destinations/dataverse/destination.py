@@ -11,6 +11,7 @@ from typing import Any
 from shared.destinations.base import (
     BeforeImage,
     Capabilities,
+    Capture,
     OwnerReport,
     Payload,
     RecordResult,
@@ -124,6 +125,12 @@ class DataverseDestination:
 
     # -- writing -------------------------------------------------------------------------------
 
+    async def capture(self, table: str, records: Sequence[Payload]) -> Capture:
+        """Write-ahead: which of these records exist, and their before-images, before any write."""
+        writer = await self._writer(table, WriteOptions())
+        existing, images = await writer.capture(records)
+        return Capture(table=table, existing=existing, before_images=images)
+
     async def write(
         self, table: str, records: Sequence[Payload], options: WriteOptions | None = None
     ) -> WriteResult:
@@ -132,6 +139,9 @@ class DataverseDestination:
             bypass_business_logic=self.settings.bypass_business_logic,
             suppress_flows=self.settings.suppress_flows,
         )
+        return await (await self._writer(table, options)).write(records)
+
+    async def _writer(self, table: str, options: WriteOptions) -> TableWriter:
         target = await self._target(table)
         max_upload = await self._max_upload_bytes() if table == "annotation" else None
         writer = TableWriter(
@@ -143,7 +153,7 @@ class DataverseDestination:
             max_batch=self.settings.max_batch_size,
             max_upload_bytes=max_upload,
         )
-        return await writer.write(records)
+        return writer
 
     async def table_info(self, table: str) -> TableInfo:
         """Cached metadata of one table; `TerminalError(unknown_table)` when it does not exist."""

@@ -72,6 +72,20 @@ class TableWriter:
             "batch_id": options.batch_id,
         }
 
+    async def capture(self, records: Sequence[Payload]) -> tuple[list[str], list[BeforeImage]]:
+        """Existing keys and the before-images of every existing record, without writing."""
+        items, _ = self._prepare(records)
+        existing: list[str] = []
+        images: list[BeforeImage] = []
+        for chunk in self._chunks(items):
+            await self.current.load(chunk)
+            for item in chunk:
+                if item.existing is not None:
+                    existing.append(item.key)
+                    images.append(BeforeImage(key=item.key, id=self.current.current_id(item),
+                                              values=await self.current.image(item)))  # fmt: skip
+        return existing, images
+
     async def write(self, records: Sequence[Payload]) -> WriteResult:
         """Per-record results in input order, plus before-images of updated records."""
         items, rejected = self._prepare(records)
