@@ -17,6 +17,7 @@ from cli.durable_host import DurableHost, RuntimeStatus
 from cli.local_services import start_local_services
 from cli.migration_runner import outcome_totals, run_to_completion, save_reports
 from shared.ledger import clients
+from shared.pipeline.destination import close_destinations
 from shared.pipeline.messages import StartRun
 
 REPO = Path(__file__).resolve().parents[2]
@@ -103,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
             ok = _migrate(host, args.source, prefix, "full", state, args.sample_size) and ok
         finally:
             host.close()
+            close_destinations()
     finally:
         services.stop()
     _say("\nDone." if ok else "\nDone, with problems: see the reports above.")

@@ -50,7 +50,7 @@ def check_schema(start: StartRun, map_hash: str, staging: BlobStaging) -> GateRe
         solution = extras.solution_zip(plan) if extras is not None and not plan.satisfied else None
         return plan, solution
 
-    plan, solution = with_destination(start.destination, plan_and_apply)
+    plan, solution = with_destination(start.destination, plan_and_apply, scope=start.run_id)
     report = _report(staging, start.run_id, "schema-plan.md", plan.render().encode())
     _report(staging, start.run_id, "schema-plan.json", plan.model_dump_json(indent=2).encode())
     if solution is not None:
@@ -94,7 +94,7 @@ def resolve_owners(
         return report, references
 
     try:
-        report, references = with_destination(start.destination, resolve)
+        report, references = with_destination(start.destination, resolve, scope=start.run_id)
     except DestinationError as exc:
         return GateResult(passed=False, report_blob="", missing=[f"owners: {exc.reason_code}"])
     owners = {s["source_id"]: report.owner_for(s.get("email")) for s in staff}

@@ -149,7 +149,9 @@ def load_batch(batch: LoadBatch, staging: BlobStaging, ledger: AuditLedger) -> B
                 if row.deferred]  # fmt: skip
     try:
         written, intent = with_destination(
-            batch.destination, lambda d: _write(d, entry, batch, payloads, deferred, staging)
+            batch.destination,
+            lambda d: _write(d, entry, batch, payloads, deferred, staging),
+            scope=batch.run_id,
         )
     except TransientError as exc:
         return BatchResult(batch_id=batch.batch_id, retry_after_seconds=exc.retry_after or 30.0,

@@ -55,7 +55,7 @@ def reconcile(
     async def count_all(destination: Destination) -> dict[str, int]:
         return {t: await destination.count(t, start.run_id) for t in stamped_by_table}
 
-    present = with_destination(start.destination, count_all)
+    present = with_destination(start.destination, count_all, scope=start.run_id)
     tables = []
     for name, keys in sorted(stamped_by_table.items()):
         expected = len(keys)

@@ -12,6 +12,7 @@ import pytest
 
 from cli.durable_host import DurableHost
 from shared.ledger import RunRecord, clients
+from shared.pipeline.destination import close_destinations
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 FALLBACK_OWNER = "amelia.hart@brightsmile.example"
@@ -38,6 +39,7 @@ def migration_env(
         monkeypatch.setenv(name, value)
     clients.reset()
     yield fresh_dataverse
+    close_destinations()
     clients.reset()
 
 
