@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from functools import cache
 
-from shared.ledger import BlobStaging, RunStore, StorageSettings
+from shared.ledger import AuditLedger, BlobStaging, RunStore, StorageSettings
 
 
 @cache
 def run_store() -> RunStore:
     """The `runs` table client."""
     return RunStore(StorageSettings.from_environment().table_service())
+
+
+@cache
+def audit_ledger() -> AuditLedger:
+    """The `audit` table client."""
+    return AuditLedger(StorageSettings.from_environment().table_service())
 
 
 @cache
@@ -22,4 +28,5 @@ def staging() -> BlobStaging:
 def reset() -> None:
     """Forgets the cached clients (tests switch storage accounts between sessions)."""
     run_store.cache_clear()
+    audit_ledger.cache_clear()
     staging.cache_clear()

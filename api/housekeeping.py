@@ -1,4 +1,4 @@
-"""Retention housekeeping: a daily timer that purges old Durable history and old runs' blobs.
+"""Retention: a daily timer that purges old Durable history and blobs, and purging one run.
 
 Durable keeps every orchestration's inputs, outputs and failure messages until they are purged,
 and staging holds the extracted patient records. Once a run has been idle for
@@ -6,6 +6,9 @@ and staging holds the extracted patient records. Once a run has been idle for
 pages, before-images and reports, and purges finished orchestration histories created before
 that cut-off. The schedule is the NCRONTAB in `CLINICFERRY_HOUSEKEEPING_SCHEDULE` (UTC), e.g.
 `0 30 2 * * *`. The `runs` row and the audit ledger stay: they hold ids, counts and hashes only.
+
+`DELETE /api/migrations/{id}` (Migration.Operator) purges one finished run completely, at once:
+its orchestration histories (the run and its sub-orchestrations), blobs, audit rows and run row.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from api import dependencies
+from api.principal import check_roles
+from api.responses import error, json_response
 
 bp = df.Blueprint()
 logger = logging.getLogger(__name__)
@@ -87,3 +92,41 @@ async def housekeeping(timer: func.TimerRequest, client: df.DurableOrchestration
         retention().days, result.instances_purged, result.runs_cleared, result.blobs_deleted,
         timer.past_due,
     )  # fmt: skip
+
+
+async def purge_run(client: df.DurableOrchestrationClient, run_id: str) -> dict[str, int]:
+    """Deletes everything the app holds about one run; returns what was removed, by kind."""
+    instances = [
+        status.instance_id
+        for status in await client.get_status_all()
+        if status.instance_id == run_id or str(status.instance_id).startswith(f"{run_id}:")
+    ]
+    purged = 0
+    for instance_id in instances:
+        purged += (await client.purge_instance_history(instance_id)).instances_deleted
+    removed = {
+        "orchestrationHistories": purged,
+        "blobs": dependencies.staging().delete_run(run_id),
+        "auditRows": dependencies.audit_ledger().delete_run(run_id),
+    }
+    dependencies.run_store().delete(run_id)
+    return removed
+
+
+@bp.route(route="migrations/{run_id}", methods=["DELETE"])
+@bp.durable_client_input(client_name="client")
+async def purge_migration(req: func.HttpRequest, client: df.DurableOrchestrationClient
+                          ) -> func.HttpResponse:  # fmt: skip
+    """Purges a finished run (cancel an active one first); the CRM's records are not touched."""
+    denied = check_roles(req, "Migration.Operator")
+    if denied:
+        return denied
+    run_id = req.route_params["run_id"]
+    try:
+        run = dependencies.run_store().get(run_id)
+    except KeyError:
+        return error(404, "no such migration run")
+    if run.state in ACTIVE_STATES:
+        return error(409, f"the run is {run.state}; cancel it first")
+    removed = await purge_run(client, run_id)
+    return json_response({"id": run_id, "purged": removed})

@@ -151,6 +151,10 @@ class RunStore:
                 continue
         raise RuntimeError(f"run {run_id}: counter update kept conflicting")
 
+    def delete(self, run_id: str) -> None:
+        """Removes the run's row (purge); deleting a run that does not exist is a no-op."""
+        self._table.delete_entity(RUN_PARTITION, run_id)
+
     def list(self, state: RunState | None = None) -> list[RunRecord]:
         """All runs, optionally only those in one state."""
         query = f"PartitionKey eq '{RUN_PARTITION}'"

@@ -14,6 +14,7 @@ import azure.functions as func
 import pytest
 
 from api import dependencies
+from api.housekeeping import bp as housekeeping_bp
 from api.migrations import bp as migrations_bp
 from api.principal import REQUIRE_PRINCIPAL_SETTING
 from api.report_links import bp as report_links_bp
@@ -95,6 +96,14 @@ class PortalApi:
                             content_type=REPORT_NAMES["quality.json"])  # fmt: skip
         return run_id
 
+    def prepare_cancelled(self) -> str:
+        """A run with a proposal and reports, cancelled (its orchestration terminated)."""
+        run_id = self.prepare_awaiting_confirmation()
+        self.host.terminate(run_id, "cancelled by test")
+        self.host.run_due()
+        dependencies.run_store().transition(run_id, "cancelled")
+        return run_id
+
 
 @pytest.fixture
 def api_storage(storage_connection_string: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
@@ -116,7 +125,8 @@ def require_principal(monkeypatch: pytest.MonkeyPatch) -> None:
 def portal(api_storage: None, durable_host_factory: Callable[..., DurableHost]) -> PortalApi:
     """The API blueprints with the real orchestrators and stand-in activities, on a fresh hub."""
     app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
-    blueprints = (migrations_bp, report_links_bp, migration_bp, load_table_bp, fake_activities.bp)
+    blueprints = (migrations_bp, report_links_bp, housekeeping_bp, migration_bp, load_table_bp,
+                  fake_activities.bp)  # fmt: skip
     for blueprint in blueprints:
         app.register_functions(blueprint)
     fake_activities.reset()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import uuid
 from collections.abc import Callable, Generator
@@ -16,8 +17,9 @@ from azure.storage.blob import BlobServiceClient
 
 from api import dependencies, housekeeping
 from cli.durable_host import DurableHost, RuntimeStatus
-from shared.ledger import RunRecord, page_blob_name
+from shared.ledger import AuditRow, RunRecord, page_blob_name
 from shared.ledger.storage import ENV_CONNECTION_STRING
+from tests.api.conftest import OPERATOR, PortalApi, http_request
 
 pytestmark = pytest.mark.integration
 
@@ -120,7 +122,48 @@ def test_bad_retention_settings_are_refused(monkeypatch: pytest.MonkeyPatch, raw
 
 
 def test_the_timer_reads_its_schedule_from_an_app_setting() -> None:
-    (builder,) = housekeeping.bp._function_builders
-    trigger = builder._function.get_trigger()
+    (trigger,) = [
+        b._function.get_trigger()
+        for b in housekeeping.bp._function_builders
+        if b._function.get_function_name() == "housekeeping"
+    ]
     assert trigger.schedule == "%CLINICFERRY_HOUSEKEEPING_SCHEDULE%"
     assert trigger.run_on_startup is False
+
+
+def delete(portal: PortalApi, run_id: str, roles: tuple[str, ...] = OPERATOR) -> tuple[int, Any]:
+    req = http_request("DELETE", f"migrations/{run_id}", run_id=run_id, roles=roles)
+    response = portal.call("purge_migration", req)
+    return response.status_code, json.loads(response.get_body())
+
+
+def test_purging_a_cancelled_run_removes_its_history_blobs_audit_rows_and_row(
+    portal: PortalApi,
+) -> None:
+    run_id = portal.prepare_cancelled()
+    other = portal.prepare_cancelled()
+    for run in (run_id, other):
+        rows = [
+            AuditRow(run_id=run, table="contact", source_key=f"P{i}", operation="created",
+                     operator="ana", confirmed_map_hash="a" * 64, batch_id="contact.00000")
+            for i in range(150)
+        ]  # fmt: skip
+        dependencies.audit_ledger().record(rows)
+    status, body = delete(portal, run_id)
+    assert status == 200
+    assert body == {"id": run_id, "purged": {"orchestrationHistories": 1, "blobs": 3,
+                                             "auditRows": 150}}  # fmt: skip
+    assert portal.host.get_status(run_id) is None and blobs_of(run_id) == 0
+    assert list(dependencies.audit_ledger().rows(run_id)) == []
+    with pytest.raises(KeyError):
+        dependencies.run_store().get(run_id)
+    assert portal.host.get_status(other) is not None and blobs_of(other) == 3
+    assert len(list(dependencies.audit_ledger().rows(other))) == 150
+    assert delete(portal, run_id)[0] == 404
+
+
+def test_an_active_run_is_not_purged(portal: PortalApi) -> None:
+    run_id = portal.prepare_awaiting_confirmation()
+    status, body = delete(portal, run_id)
+    assert (status, body["error"]) == (409, "the run is awaiting_confirmation; cancel it first")
+    assert portal.host.get_status(run_id) is not None and blobs_of(run_id) == 3

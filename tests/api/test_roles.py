@@ -1,7 +1,8 @@
 """Every portal route x every kind of caller: who gets 401, 403 or through.
 
-Rules (api/principal.py): Migration.Operator starts and cancels runs, Migration.Approver confirms
-maps, either role may read a run (status, proposal, reports, report links), health is open.
+Rules (api/principal.py): Migration.Operator starts, cancels and purges runs, Migration.Approver
+confirms maps, either role may read a run (status, proposal, reports, report links), health is
+open.
 With App Service authentication on, a caller without a principal is 401; a signed-in user
 without the role is 403. Refusals happen before the run is looked up, so ids cannot be probed.
 """
@@ -34,6 +35,7 @@ class Route:
     success: int
     body: dict[str, Any] | None = None
     report: str | None = None
+    cancelled: bool = False
 
 
 READERS = frozenset({OPERATOR, APPROVER, BOTH})
@@ -49,11 +51,14 @@ ROUTES = [
           frozenset({APPROVER, BOTH}), 202, {}),
     Route("cancel_migration", "POST", "migrations/{run_id}/cancel",
           frozenset({OPERATOR, BOTH}), 202),
+    Route("purge_migration", "DELETE", "migrations/{run_id}", frozenset({OPERATOR, BOTH}), 200,
+          cancelled=True),
 ]  # fmt: skip
 
 
 def call(portal: PortalApi, route: Route, roles: tuple[str, ...] | None) -> tuple[int, Any]:
-    run_id = portal.prepare_awaiting_confirmation() if "{run_id}" in route.path else ""
+    prepare = portal.prepare_cancelled if route.cancelled else portal.prepare_awaiting_confirmation
+    run_id = prepare() if "{run_id}" in route.path else ""
     params = {"run_id": run_id} if run_id else {}
     if route.report:
         params["name"] = route.report
