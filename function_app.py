@@ -5,11 +5,12 @@ from __future__ import annotations
 import azure.durable_functions as df
 import azure.functions as func
 
+from activities.migration import bp as migration_activities
 from api.migrations import bp as migrations_api
 from orchestrators.load_table import bp as load_table
 from orchestrators.migration import bp as migration
 
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
 
-for blueprint in (migration, load_table, migrations_api):
+for blueprint in (migration, load_table, migration_activities, migrations_api):
     app.register_functions(blueprint)

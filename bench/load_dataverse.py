@@ -292,10 +292,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--users", type=int, default=3)
-    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--batch", type=int, default=250, help="records per CreateMultiple")
     parser.add_argument("--time-scale", type=float, default=1.0)
     parser.add_argument("--baseline-seconds", type=float, default=20.0)
     parser.add_argument("--chaos-records", type=int, default=10_000)
+    parser.add_argument("--chaos-batch", type=int, default=100, help="small: many requests")
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-dataverse-"))
@@ -325,7 +326,9 @@ def run(args: argparse.Namespace, emulator: Emulator) -> int:
                 chaos={"rate_429": 0.2, "rate_5xx": 0.02, "rate_drop": 0.01, "seed": 11}
             )
             chaos_records = [contact(n, "bench.chaos") for n in range(args.chaos_records)]
-            chaos = await load(destination, chaos_records, "bench-chaos", args.batch, in_flight)
+            chaos = await load(
+                destination, chaos_records, "bench-chaos", args.chaos_batch, in_flight
+            )
             emulator.admin.settings(chaos={})
             chaos.created = await destination.count("contact", "bench-chaos")
             return figures, chaos, landed

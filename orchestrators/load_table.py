@@ -24,10 +24,12 @@ def _batch(job: LoadTableJob, page: int, attempt: int) -> LoadBatch:
     return LoadBatch(
         run_id=job.run_id,
         destination=job.destination,
+        export_prefix=job.export_prefix,
         confirmed_map_hash=job.confirmed_map_hash,
         operator=job.operator,
         mode=job.mode,
         table=job.plan.table,
+        operation=job.plan.operation,
         object_kind=job.plan.object_kind,
         page=page,
         attempt=attempt,

@@ -108,7 +108,11 @@ def migration(context: df.DurableOrchestrationContext) -> Generator[Any, Any, di
     if confirmation is None:
         return (yield from _fail(context, run, progress, "confirmation deadline passed"))
 
-    gated = {**base, "confirmed_map_hash": confirmation.confirmed_map_hash}
+    gated = {
+        **base,
+        "confirmed_map_hash": confirmation.confirmed_map_hash,
+        "extract": extract.model_dump(mode="json"),
+    }
     progress.stage("checking_schema", confirmed_map_hash=confirmation.confirmed_map_hash)
     yield context.call_activity_with_retry(
         names.SET_RUN_STATE, RETRY_IO,
@@ -141,7 +145,7 @@ def migration(context: df.DurableOrchestrationContext) -> Generator[Any, Any, di
         jobs = []
         for table in tables_in_level:
             job = LoadTableJob(
-                run_id=run.run_id, destination=run.destination,
+                run_id=run.run_id, destination=run.destination, export_prefix=run.export.prefix,
                 confirmed_map_hash=confirmation.confirmed_map_hash, operator=run.started_by,
                 mode=run.mode, plan=table, options=run.options,
             )  # fmt: skip
@@ -159,8 +163,9 @@ def migration(context: df.DurableOrchestrationContext) -> Generator[Any, Any, di
     yield context.call_activity_with_retry(
         names.SET_RUN_STATE, RETRY_IO, _state(run, "reconciling")
     )
+    reconcile_input = {**gated, "plan": plan.model_dump(mode="json"), "totals": tables}
     reconcile = ReconcileResult.model_validate(
-        (yield context.call_activity_with_retry(names.RECONCILE, RETRY_IO, gated))
+        (yield context.call_activity_with_retry(names.RECONCILE, RETRY_IO, reconcile_input))
     )
     final = "sample_loaded" if run.mode == "sample" else "completed"
     reason = None if reconcile.reconciled else "; ".join(reconcile.reasons[:5])

@@ -92,6 +92,12 @@ class Emulator:
                     "isdisabled": user.disabled,
                 }
             )
+        # The organization row carries the note size limit the writer reads before uploading.
+        rows["organization"] = [{
+            "organizationid": self.writer.settings.organization_id,
+            "name": "ClinicFerry Emulator",
+            "maxuploadfilesize": self.config.annotation_max_bytes,
+        }]  # fmt: skip
         with self.store.transaction():
             for logical, items in rows.items():
                 table = self.catalog.table(logical)

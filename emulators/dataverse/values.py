@@ -93,6 +93,18 @@ def normalise(column: Column, table: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise _cannot_convert(column)
         return value
+    if kind == "MultiSelectPicklist":  # the Web API takes the chosen values as "1,2,3"
+        if not isinstance(value, str):
+            raise _cannot_convert(column)
+        try:
+            chosen = [int(part) for part in value.split(",") if part.strip()]
+        except ValueError:
+            raise _cannot_convert(column) from None
+        for option in chosen:
+            if column.options and column.option_label(option) is None:
+                accepted = ",".join(str(o.value) for o in column.options)
+                raise _out_of_range(column, table, accepted)
+        return ",".join(str(option) for option in chosen)
     if kind in ("Integer", "BigInt", "Picklist", "State", "Status"):
         if isinstance(value, bool) or not isinstance(value, int):
             raise _cannot_convert(column)

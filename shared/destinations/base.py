@@ -55,6 +55,9 @@ class WriteOptions(BaseModel):
     # Create without reading first (the destination falls back to the checked path on conflict):
     # saves the existence reads when the table is known to be new to this migration.
     first_load: bool = False
+    # Merge columns onto records another entry created; a record that is missing is rejected
+    # (`record_missing`), never created (the compiled table's `update_only`).
+    update_only: bool = False
     bypass_business_logic: bool = False
     suppress_flows: bool = False
     duplicate_detection: bool = False

@@ -9,12 +9,13 @@ TYPES: dict[str, ColumnType] = {"dateonly": "date"}
 
 
 def column_need(column: mapping.ColumnNeed) -> ColumnNeed:
-    """One mapped column; option values that are not integers cannot be created and are dropped."""
+    """One mapped column; integer option values become `choices`, text ones `values`."""
     choices = [
         ChoiceOption(value=value, label=text)
         for value, text in (column.options or {}).items()
         if isinstance(value, int)
     ]
+    values = [str(value) for value in (column.options or {}) if not isinstance(value, int)]
     kind = TYPES.get(column.type, column.type)
     return ColumnNeed(
         name=column.logical_name,
@@ -24,6 +25,7 @@ def column_need(column: mapping.ColumnNeed) -> ColumnNeed:
         max_length=column.max_length,
         precision=column.precision,
         choices=choices,
+        values=values,
         targets=[column.lookup_target] if column.lookup_target else [],
         navigation_property=column.navigation_property,
         relationship=column.relationship,

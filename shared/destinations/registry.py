@@ -13,6 +13,7 @@ DestinationFactory = Callable[..., Destination]
 # Built-in destinations, imported lazily so one destination's dependencies never load another's.
 _BUILTIN: dict[str, str] = {
     "dataverse": "shared.destinations.dataverse.destination:create_destination",
+    "salesforce": "shared.destinations.salesforce.destination:create_destination",
 }
 _registered: dict[str, DestinationFactory] = {}
 

@@ -41,6 +41,8 @@ class ColumnNeed(BaseModel):
     max_length: int | None = None
     precision: int | None = None
     choices: list[ChoiceOption] = Field(default_factory=list)
+    # Pick-list values keyed by text (Salesforce), where `choices` need integer values.
+    values: list[str] = Field(default_factory=list)
     targets: list[str] = Field(default_factory=list)
     navigation_property: str | None = None
     relationship: str | None = None
@@ -80,6 +82,7 @@ class ColumnInfo(BaseModel):
     custom: bool = False
     max_length: int | None = None
     choices: list[ChoiceOption] = Field(default_factory=list)
+    values: list[str] = Field(default_factory=list)
     targets: list[str] = Field(default_factory=list)
 
 
@@ -123,6 +126,7 @@ class SchemaAction(BaseModel):
     key_columns: list[str] = Field(default_factory=list)
     table_need: TableNeed | None = None
     options: list[ChoiceOption] = Field(default_factory=list)
+    values: list[str] = Field(default_factory=list)
     state: ActionState = "missing"
     note: str | None = None
 
@@ -134,7 +138,7 @@ class SchemaAction(BaseModel):
         if self.kind == "create_key":
             return f"create alternate key on {self.table}.{'+'.join(self.key_columns)}"
         if self.kind == "add_options":
-            labels = ", ".join(f"{o.value}={o.label}" for o in self.options)
+            labels = ", ".join([f"{o.value}={o.label}" for o in self.options] + self.values)
             return f"add options to {self.table}.{col.name if col else '?'}: {labels}"
         if self.kind == "create_lookup" and col is not None:
             return f"create lookup {self.table}.{col.name} -> {', '.join(col.targets)}"

@@ -33,9 +33,11 @@ class _PageWriter:
         self._staging, self._run_id, self._kind, self._size = staging, run_id, kind, page_size
         self._buffer: list[dict[str, Any]] = []
         self.pages = 0
+        self.staged = 0
 
     def add(self, record: dict[str, Any]) -> None:
         self._buffer.append(record)
+        self.staged += 1
         if len(self._buffer) >= self._size:
             self.flush()
 
@@ -110,9 +112,10 @@ def extract_export(
     _write_report(staging, start.run_id, "quarantine.jsonl", quarantine.getvalue().encode())
     objects = {}
     for kind, c in counts.items():
-        pages = writers[kind].pages if kind in writers else 0
+        staged = writers.get(kind)
         objects[kind] = ObjectCounts(
             read=c["read"], accepted=c["accepted"], quarantined=c["quarantined"],
-            merged=c["merged"], pages=pages,
+            merged=c["merged"], staged=staged.staged if staged else 0,
+            pages=staged.pages if staged else 0,
         )  # fmt: skip
     return ExtractResult(objects=objects, quality_report_blob=report_blob)

@@ -79,6 +79,7 @@ class ObjectCounts(Message):
     accepted: int = 0
     quarantined: int = 0
     merged: int = 0
+    staged: int = 0  # accepted rows staged for loading (fewer than accepted in sample mode)
     pages: int = 0
 
 
@@ -117,9 +118,11 @@ class GateResult(Message):
 
 
 class TablePlan(Message):
-    """One destination table's share of the run; pages are named by `page_blob_name`."""
+    """One map entry's share of the run (`table` is the entry name); pages by `page_blob_name`."""
 
     table: str
+    destination_table: str = ""
+    operation: Literal["upsert", "export"] = "upsert"
     object_kind: str
     records: int
     pages: int
@@ -141,6 +144,7 @@ class LoadTableJob(Message):
 
     run_id: str
     destination: DestinationRef
+    export_prefix: str
     confirmed_map_hash: str
     operator: str
     mode: RunMode
@@ -155,10 +159,12 @@ class LoadBatch(Message):
 
     run_id: str
     destination: DestinationRef
+    export_prefix: str
     confirmed_map_hash: str
     operator: str
     mode: RunMode
     table: str
+    operation: Literal["upsert", "export"] = "upsert"
     object_kind: str
     page: int
     attempt: int = 1

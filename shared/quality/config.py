@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
 
+import phonenumbers
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -90,6 +91,14 @@ class QualityConfig(BaseModel):
     document_size_measured_on: Literal["base64", "raw"] = "base64"
     max_examples: int = Field(default=5, ge=0, le=100)
 
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _yaml_off(cls, rules: object) -> object:
+        """YAML 1.1 reads an unquoted `off` as false; in a rule setting it means "off"."""
+        if isinstance(rules, dict):
+            return {name: "off" if value is False else value for name, value in rules.items()}
+        return rules
+
     @field_validator("rules")
     @classmethod
     def _fill_defaults(cls, rules: dict[RuleName, RuleSetting]) -> dict[RuleName, RuleSetting]:
@@ -103,6 +112,13 @@ class QualityConfig(BaseModel):
         if unknown:
             raise ValueError(f"unknown reason codes: {', '.join(unknown)}")
         return overrides
+
+    @field_validator("phone_region")
+    @classmethod
+    def _known_region(cls, region: str | None) -> str | None:
+        if region is not None and region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"unknown phone region {region!r} (ISO 3166 alpha-2, e.g. GB)")
+        return region.upper() if region else None
 
     @field_validator("required_fields")
     @classmethod

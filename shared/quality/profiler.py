@@ -9,7 +9,7 @@ patient for duplicates), never a record. `finish()` returns the `QualityReport`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -62,6 +62,7 @@ class QualityProfiler:
         *,
         quarantine: TextIO | None = None,
         document_exists: Callable[[str], bool] | None = None,
+        source_columns: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         """Build the run's rules.
 
@@ -70,6 +71,8 @@ class QualityProfiler:
             quarantine: stream receiving one JSON line per quarantined row, if wanted.
             document_exists: tells whether a document's `source_path` is in the export (see
                 `rules.documents.files_under`); without it the file check is not run.
+            source_columns: per object kind, canonical path -> source header, so findings name
+                the export's own column (`columns.source_column_names` builds it from a profile).
         """
         self.config = config or QualityConfig()
         self._quarantine = QuarantineWriter(quarantine) if quarantine is not None else None
@@ -94,7 +97,9 @@ class QualityProfiler:
         )
         self._duplicates = DuplicatePatients()
         self._files: dict[str, FileTally] = {}
-        self._sink = RowSink()
+        self._last_file: str | None = None
+        self._last_file_tally = FileTally(0)
+        self._sink = RowSink(source_columns)
 
     def _severity(self, rule: RuleName) -> Severity | None:
         setting = self.config.setting(rule)
@@ -160,10 +165,13 @@ class QualityProfiler:
             The same outcome, with findings added and `merged_into` set for a merged duplicate;
             its `status` is final.
         """
-        state = self._state(object_kind)
+        state = self._kinds.get(object_kind) or self._state(object_kind)
         tally = state.tally
         tally.rows_read += 1
-        self._file(outcome.source_ref.file).rows += 1
+        file = outcome.source_ref.file
+        if file != self._last_file:  # rows come file by file: skip the lookup within one
+            self._last_file, self._last_file_tally = file, self._file(file)
+        self._last_file_tally.rows += 1
         if self._overrides and outcome.findings:
             outcome.findings = [self._override(f) for f in outcome.findings]
         record = outcome.record
@@ -237,4 +245,5 @@ class QualityProfiler:
             objects=[state.tally.to_model(kind) for kind, state in self._kinds.items()],
             files=[tally.to_model(file) for file, tally in self._files.items()],
             quarantine_rows=sum(state.tally.quarantined for state in self._kinds.values()),
+            unchecked_references=sorted(f"{k}.{f}" for k, f in self._references.unchecked),
         )

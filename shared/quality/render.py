@@ -10,10 +10,14 @@ def render_json(report: QualityReport) -> str:
     return report.model_dump_json(indent=2)
 
 
-def _reason_line(reason: ReasonCount, top_columns: int) -> str:
-    columns = ", ".join(f"{name} {count:,}" for name, count in list(reason.columns.items())[:3])
-    shown = len(reason.columns)
-    if shown > top_columns:
+def _rows(count: int) -> str:
+    return f"{count:,} row" if count == 1 else f"{count:,} rows"
+
+
+def _reason_line(reason: ReasonCount, top_columns: int = 3) -> str:
+    top = list(reason.columns.items())[:top_columns]
+    columns = ", ".join(f"{name} {count:,}" for name, count in top)
+    if len(reason.columns) > top_columns:
         columns += ", ..."
     where = f"  ({columns})" if columns else ""
     return f"    {reason.severity:<10} {reason.reason:<22} {reason.count:>9,}{where}"
@@ -25,7 +29,7 @@ def _object_lines(profile: ObjectProfile, top_reasons: int) -> list[str]:
         f"  {profile.object_kind:<18} read {profile.rows_read:>9,}  accepted {profile.accepted:>9,}"
         f"  quarantined {profile.quarantined:>7,}  merged {profile.merged:>7,}{status}"
     ]
-    lines += [_reason_line(reason, 3) for reason in profile.reasons[:top_reasons]]
+    lines += [_reason_line(reason) for reason in profile.reasons[:top_reasons]]
     hidden = len(profile.reasons) - top_reasons
     if hidden > 0:
         lines.append(f"    ... {hidden} more reason(s) in the JSON report")
@@ -43,15 +47,20 @@ def render_summary(report: QualityReport, *, top_reasons: int = 3) -> str:
         Plain text ending in a newline.
     """
     total = sum(p.rows_read for p in report.objects)
-    lines = [f"Data quality as of {report.as_of.isoformat()}: {total:,} rows"]
+    lines = [f"Data quality as of {report.as_of.isoformat()}: {_rows(total)}"]
     for profile in report.objects:
         lines += _object_lines(profile, top_reasons)
+    if report.unchecked_references:
+        lines.append(
+            "References not checked (parent not read): " + ", ".join(report.unchecked_references)
+        )
     if report.files:
         lines.append("Files")
         for file in report.files:
             encoding = f", {file.encoding}" if file.encoding else ""
             notes = "".join(f", {r.reason}" for r in file.reasons)
-            lines.append(f"  {file.file} ({file.rows:,} rows{encoding}{notes})")
+            lines.append(f"  {file.file} ({_rows(file.rows)}{encoding}{notes})")
     if report.quarantine_rows:
-        lines.append(f"{report.quarantine_rows:,} quarantined rows: see the quarantine list")
+        quarantined = _rows(report.quarantine_rows).replace("row", "quarantined row")
+        lines.append(f"{quarantined}: see the quarantine list")
     return "\n".join(lines) + "\n"

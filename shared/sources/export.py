@@ -17,7 +17,7 @@ from shared.model import SourceRef
 from shared.quality.findings import Finding, RowOutcome
 from shared.sources.documents import complete_document
 from shared.sources.profile import ObjectSpec, SourceProfile, kind_of
-from shared.sources.rows import ObjectRows
+from shared.sources.rows import UNPIVOT_KEY, UNPIVOT_VALUE, ObjectRows
 from shared.sources.tables import FileInfo, RawRow, TableError, format_of
 from shared.sources.tables.delimited import read_csv
 from shared.sources.tables.header import SCAN_ROWS, pick_header
@@ -76,13 +76,16 @@ class ExportRead:
             spec, kind = objects[key], kind_of(key)
             matched = match_files(spec, names)
             claimed.update(matched)
-            if not matched:
+            if not matched and not spec.optional:  # optional: the layout allows its absence
                 self._file_finding("missing_file", kind, spec.files[0])
             for name in matched:
                 for outcome in self._read_file(key, spec, name):
                     yield kind, outcome
+        ignored = [p.casefold() for p in self.reader.profile.ignore_files]
         for name in names:
-            if name not in claimed:
+            if name not in claimed and not any(
+                fnmatch.fnmatch(name.casefold(), p) for p in ignored
+            ):
                 self._file_finding("unexpected_file", "unknown", name)
 
     def _file_finding(
@@ -106,7 +109,8 @@ class ExportRead:
         if info.format == "xlsx":
             return read_xlsx(path, info, spec.sheet, locale.decimal_separator)
         if info.format == "json":
-            return read_json(path, info, list(spec.columns))
+            named = [c for c in spec.columns if c not in (UNPIVOT_KEY, UNPIVOT_VALUE)]
+            return read_json(path, info, named)
         return read_csv(
             path, info, locale.encoding, locale.encoding_candidates, locale.delimiter, expected
         )
@@ -124,7 +128,8 @@ class ExportRead:
                 self._file_finding("encoding_fallback", kind, name)
             if not head:
                 raise TableError("empty_file")
-            found = self._header_index(spec, head, expected)
+            # JSON's first row is the header the reader built from the objects' keys.
+            found = 0 if info.format == "json" else self._header_index(spec, head, expected)
             if found is None:
                 yield from self._without_header(kind, head, rows, info)
                 return

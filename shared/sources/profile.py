@@ -18,9 +18,10 @@ from shared.sources.parsers.teeth import ToothNotationHint
 from shared.sources.parsers.text import DEFAULT_FALSE, DEFAULT_TRUE, CaseFolding
 
 Delimiter = Literal["auto", ",", ";", "\t", "|"]
+# "auto" picks the parser from the target field's type; the name parsers write several fields.
 ParseKind = Literal[
     "auto", "text", "date", "datetime", "time", "decimal", "int", "bool", "enum",
-    "name_last_first", "name_first_last", "tooth", "list", "count",
+    "name_last_first", "name_first_last",
 ]  # fmt: skip
 OnUnknown = Literal["other", "quarantine", "warn", "keep"]
 
@@ -115,6 +116,9 @@ class ObjectSpec(BaseModel):
     distinct: bool = False
     when_present: list[str] = Field(default_factory=list)
     footer_labels: list[str] = Field(default_factory=lambda: ["Total", "Totals", "Toplam"])
+    # Wide exports (one row, many fields): each non-empty cell under these headers becomes its
+    # own record, with the header (less the glob's prefix) in column "@key", the cell in "@value".
+    unpivot: str | None = None
     defaults: dict[str, Any] = Field(default_factory=dict)
     columns: dict[str, ColumnSpec] = Field(min_length=1)
 
@@ -138,6 +142,7 @@ class SourceProfile(BaseModel):
     locale: Locale = Field(default_factory=Locale)
     defaults: Defaults = Field(default_factory=Defaults)
     value_maps: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    ignore_files: list[str] = Field(default_factory=list)  # in the export, deliberately unread
     objects: dict[str, ObjectSpec]
 
     @field_validator("objects")

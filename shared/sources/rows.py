@@ -7,6 +7,7 @@ assembled record become findings too, never exceptions, and never carry the offe
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from shared.model import OBJECT_KINDS, SourceRef
 from shared.quality.findings import Finding, RowOutcome
 from shared.sources.parsers import ParseError
 from shared.sources.profile import ColumnSpec, ObjectSpec, SourceProfile, kind_of
-from shared.sources.structured import PART_SEPARATOR
+from shared.sources.structured import PART_SEPARATOR, TextWriter
 from shared.sources.tables import FileInfo, RawRow
 from shared.sources.tables.header import normalise_header
 from shared.sources.targets import Fields, Writer, compile_writer
@@ -28,6 +29,7 @@ from shared.sources.targets import Fields, Writer, compile_writer
 # Hook a source reader can add for fix-ups no profile line can express (run before validation).
 RowHook = Callable[[str, Fields], None]
 _NAME_FIELDS = ("given_name", "family_name", "title", "name_raw")
+UNPIVOT_KEY, UNPIVOT_VALUE = "@key", "@value"
 _ERROR_REASONS = {
     "missing": "missing_required",
     "literal_error": "unknown_enum_value",
@@ -113,6 +115,8 @@ class ObjectRows:
 
     def bind(self, header: list[str], info: FileInfo, strict_width: bool) -> BoundRows:
         """Resolve the columns against a file's header; absent columns are recorded in `info`."""
+        if self.spec.unpivot:
+            header = [*header, UNPIVOT_KEY, UNPIVOT_VALUE]
         positions = {normalise_header(cell): i for i, cell in reversed(list(enumerate(header)))}
         bound: list[tuple[int, CompiledColumn]] = []
         for column in self.columns:
@@ -145,7 +149,17 @@ class BoundRows:
         for _, column in bound:
             for name in _NAME_FIELDS if column.field == "name" else (column.field,):
                 self.by_field.setdefault(name, column.name)
-        self.plan = [(i, c.writer, c.name, c.spec.required) for i, c in bound]
+        # (cell index, writer or None for plain text, text field, column, required)
+        self.plan: list[tuple[int, Writer | None, str, str, bool]] = [
+            (
+                i,
+                None if isinstance(c.writer, TextWriter) else c.writer,
+                c.writer.name if isinstance(c.writer, TextWriter) else "",
+                c.name,
+                c.spec.required,
+            )
+            for i, c in bound
+        ]
         self.when_present = [i for i, c in bound if c.name in rows.spec.when_present]
         self.id_template = _compile_template(rows.spec.source_id, header)
         self.seen_ids: set[str] = set()
@@ -196,14 +210,17 @@ class BoundRows:
             cells = cells + [""] * (self.width - len(cells))
         nulls = rows.nulls
         # The hot loop: one strip, one set lookup and one writer call per mapped cell.
-        for index, writer, name, required in self.plan:
+        for index, write, text_field, name, required in self.plan:
             value = cells[index].strip()
             if not value or value in nulls:
                 if required:
                     findings.append(self._finding("missing_required", row, name, True))
                 continue
+            if write is None:
+                fields[text_field] = value
+                continue
             try:
-                warning = writer(value, fields)
+                warning = write(value, fields)
             except ParseError as exc:
                 findings.append(self._finding(exc.reason, row, name, True))
                 continue
@@ -248,13 +265,29 @@ class BoundRows:
 
     def read(self, data: Iterator[RawRow], header_number: int) -> Iterator[RowOutcome]:
         """Outcomes for the data rows after the header; row numbers count from the header."""
-        for raw in data:
+        rows = self._unpivoted(data) if self.rows.spec.unpivot else data
+        for raw in rows:
             outcome = self.outcome(raw, raw.number - header_number)
             if outcome is None:
                 self.info.rows_skipped += 1
                 continue
             self.info.rows_read += 1
             yield outcome
+
+    def _unpivoted(self, data: Iterator[RawRow]) -> Iterator[RawRow]:
+        """One row per non-empty cell under the unpivot headers, keyed by the header."""
+        pattern = self.rows.spec.unpivot or ""
+        prefix = pattern.split("*", 1)[0]
+        columns = [
+            (i, name.removeprefix(prefix))
+            for i, name in enumerate(self.header[: self.width - 2])
+            if fnmatch.fnmatchcase(name, pattern)
+        ]
+        for raw in data:
+            cells = raw.cells + [""] * (self.width - 2 - len(raw.cells))
+            for index, key in columns:
+                if cells[index].strip():
+                    yield RawRow(raw.number, [*cells, key, cells[index]], raw.warning, raw.error)
 
 
 def _join_parts(fields: Fields, name: str, tz: tzinfo | None) -> None:

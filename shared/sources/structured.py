@@ -21,6 +21,18 @@ if TYPE_CHECKING:
 PART_SEPARATOR = "@"  # fields["start@date"] and fields["start@time"] are joined after the row
 
 
+class TextWriter:
+    """A plain text field; the row loop writes these inline, saving a call per cell."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, raw: str, fields: Fields) -> None:
+        fields[self.name] = raw
+
+
 def scalar_writer(
     name: str,
     parse: Callable[[str], Any],
@@ -30,11 +42,7 @@ def scalar_writer(
     """A top-level scalar field; `<name>_raw` keeps the source spelling when the model has it."""
     pad = col.zero_pad
     if parse is str and not pad and raw_field is None:
-
-        def write_text(raw: str, fields: Fields) -> None:
-            fields[name] = raw
-
-        return write_text
+        return TextWriter(name)
     if raw_field is None:
 
         def write(raw: str, fields: Fields) -> None:

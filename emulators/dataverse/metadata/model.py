@@ -18,6 +18,7 @@ AttributeType = Literal[
     "Boolean",
     "DateTime",
     "Picklist",
+    "MultiSelectPicklist",
     "State",
     "Status",
     "Lookup",
@@ -34,7 +35,7 @@ KeyStatus = Literal["Pending", "InProgress", "Active", "Failed"]
 LOOKUP_TYPES: frozenset[str] = frozenset({"Lookup", "Customer", "Owner"})
 STRING_TYPES: frozenset[str] = frozenset({"String", "Memo", "EntityName"})
 NUMBER_TYPES: frozenset[str] = frozenset({"Integer", "BigInt", "Decimal", "Double", "Money"})
-OPTION_TYPES: frozenset[str] = frozenset({"Picklist", "State", "Status"})
+OPTION_TYPES: frozenset[str] = frozenset({"Picklist", "MultiSelectPicklist", "State", "Status"})
 
 
 def new_metadata_id() -> str:

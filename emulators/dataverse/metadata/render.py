@@ -18,6 +18,7 @@ ATTRIBUTE_CLASSES: dict[str, tuple[str, str]] = {
     "Boolean": ("BooleanAttributeMetadata", "BooleanType"),
     "DateTime": ("DateTimeAttributeMetadata", "DateTimeType"),
     "Picklist": ("PicklistAttributeMetadata", "PicklistType"),
+    "MultiSelectPicklist": ("MultiSelectPicklistAttributeMetadata", "MultiSelectPicklistType"),
     "State": ("StateAttributeMetadata", "StateType"),
     "Status": ("StatusAttributeMetadata", "StatusType"),
     "Lookup": ("LookupAttributeMetadata", "LookupType"),
@@ -96,7 +97,8 @@ def attribute(table: Table, column: Column) -> dict[str, Any]:
         "LogicalName": column.logical_name,
         "SchemaName": column.schema_name,
         "EntityLogicalName": table.logical_name,
-        "AttributeType": column.type,
+        # Multi-select choices are "Virtual" attributes; their type name says what they are.
+        "AttributeType": "Virtual" if column.type == "MultiSelectPicklist" else column.type,
         "AttributeTypeName": {"Value": type_name},
         "AttributeOf": None,
         "IsCustomAttribute": column.is_custom,
@@ -132,7 +134,7 @@ def attribute(table: Table, column: Column) -> dict[str, Any]:
         out["Targets"] = list(column.targets)
     if column.type == "File":
         out["MaxSizeInKB"] = column.max_size_kb or 32768
-    if column.type in ("Picklist", "State", "Status"):
+    if column.type in ("Picklist", "MultiSelectPicklist", "State", "Status"):
         out["DefaultFormValue"] = column.default_option
     return out
 

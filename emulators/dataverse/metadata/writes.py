@@ -32,6 +32,7 @@ _CLASS_TYPES: dict[str, AttributeType] = {
     "BooleanAttributeMetadata": "Boolean",
     "DateTimeAttributeMetadata": "DateTime",
     "PicklistAttributeMetadata": "Picklist",
+    "MultiSelectPicklistAttributeMetadata": "MultiSelectPicklist",
     "FileAttributeMetadata": "File",
 }
 
@@ -103,7 +104,7 @@ def column_from_body(body: dict[str, Any]) -> Column:
         format=fmt
         if fmt in ("DateOnly", "DateAndTime", "Email", "Text", "TextArea", "Url", "Phone")
         else None,
-        options=_options(body) if kind == "Picklist" else [],
+        options=_options(body) if kind in ("Picklist", "MultiSelectPicklist") else [],
         max_size_kb=body.get("MaxSizeInKB") if kind == "File" else None,
         # File content is uploaded to the column's own URL, never set in Create/Update.
         valid_for_create=kind != "File",

@@ -14,6 +14,7 @@ import ssl
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
@@ -82,8 +83,9 @@ class DataverseClient:
             timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
             limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
             transport=transport,
-            # No cookies: the ARR affinity cookie would pin us to one web server and its limits.
-            cookies=None,
+            # Refuse every cookie: the ARR affinity cookie would pin us to one web server and its
+            # per-server limits instead of spreading requests over all of them.
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         )
 
     async def aclose(self) -> None:

@@ -20,12 +20,13 @@ from shared.destinations.base import (
 from shared.destinations.dataverse import metadata, queries, rollback
 from shared.destinations.dataverse.behaviours import behaviour_for
 from shared.destinations.dataverse.client import DataverseClient
+from shared.destinations.dataverse.current import TableTarget
 from shared.destinations.dataverse.owners import resolve_owners
 from shared.destinations.dataverse.provision import apply_plan
 from shared.destinations.dataverse.schema_plan import SALES_PROFESSIONAL_CUSTOM_TABLES, plan_schema
 from shared.destinations.dataverse.settings import DataverseSettings
 from shared.destinations.dataverse.solution import solution_zip
-from shared.destinations.dataverse.writer import TableTarget, TableWriter
+from shared.destinations.dataverse.writer import TableWriter
 from shared.destinations.errors import RecordRejected, TerminalError
 from shared.destinations.schema import (
     DestinationSchema,
@@ -138,7 +139,7 @@ class DataverseDestination:
             target,
             behaviour_for(table, allow_block_upload=self.settings.allow_block_upload),
             options,
-            collection_of=self.collection_of,
+            describe=self.table_info,
             max_batch=self.settings.max_batch_size,
             max_upload_bytes=max_upload,
         )

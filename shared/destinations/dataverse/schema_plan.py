@@ -98,11 +98,18 @@ def plan_schema(
     )
 
 
+# Columns Dataverse gives every table itself; a map may write them but never creates them.
+SYSTEM_COLUMNS = frozenset({
+    "overriddencreatedon", "ownerid", "createdon", "modifiedon", "createdby", "modifiedby",
+    "statecode", "statuscode", "importsequencenumber", "versionnumber", "owningbusinessunit",
+})  # fmt: skip
+
+
 def _column_actions(table: TableNeed, info: TableInfo | None) -> list[SchemaAction]:
     actions: list[SchemaAction] = []
     primary = info.primary_name if info is not None else table.primary_name_column
     for column in table.columns:
-        if column.name == primary:
+        if column.name == primary or column.name in SYSTEM_COLUMNS:
             continue  # created with the table
         live = info.columns.get(column.name) if info else None
         if live is None:

@@ -1,61 +1,34 @@
 """Bulk upsert of one table's records by alternate key, with per-record results and before-images.
 
-Per chunk: one query reads the records that already exist (their ids and the current values of
-the columns we are about to write: the before-images), then new records go in one CreateMultiple
-(which returns their ids and accepts create-only columns such as `overriddencreatedon`) and
-changed ones in one UpsertMultiple; records identical to what is stored are left alone. A bulk
-request that fails (one bad record fails all on standard tables) is split in halves until the bad
-records stand alone, so each gets its own `rejected` result with the service's error code.
+Per chunk: `CurrentRecords` reads the records that already exist (their ids and the current
+values of the columns about to be written: the before-images); new records then go in one
+CreateMultiple (which returns their ids and accepts create-only columns such as
+`overriddencreatedon`), changed ones in one UpsertMultiple, and records identical to what is
+stored are left alone. First loads may create without reading first. A bulk request that fails
+(one bad record fails all on standard tables) is split in halves until the bad records stand
+alone, so each gets its own `rejected` result with the service's error code.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from shared.destinations.base import BeforeImage, Payload, RecordResult, WriteOptions, WriteResult
 from shared.destinations.dataverse.behaviours import TableBehaviour
 from shared.destinations.dataverse.client import ClientStats, DataverseClient
-from shared.destinations.dataverse.odata import (
-    is_bind,
-    key_problem,
-    key_url,
-    lookup_value_column,
-    or_filters,
-    same_value,
+from shared.destinations.dataverse.current import (
+    CREATE_ONLY,
+    CurrentRecords,
+    Describe,
+    Item,
+    TableTarget,
 )
+from shared.destinations.dataverse.odata import key_problem, key_url
 from shared.destinations.errors import DestinationError, RecordRejected
-from shared.destinations.schema import TableInfo
 
-CREATE_ONLY = frozenset({"overriddencreatedon", "importsequencenumber"})
 MAX_REQUEST_CHARS = 16_000_000
-LOOKUP_TABLE = "Microsoft.Dynamics.CRM.lookuplogicalname"
-GUID_IN_BIND = re.compile(r"\(([0-9a-fA-F-]{36})\)$")
-CollectionOf = Callable[[str], Awaitable[str]]
-
-
-@dataclass(frozen=True)
-class TableTarget:
-    """What the writer needs to know about a table (from `describe`)."""
-
-    info: TableInfo
-    key_column: str
-    run_column: str | None = None
-    bulk: bool = True
-
-
-@dataclass
-class Item:
-    """One record on its way: its position in the call, key, payload and current row."""
-
-    index: int
-    key: str
-    record: dict[str, Any]
-    existing: dict[str, Any] | None = None
-    result: RecordResult | None = field(default=None)
 
 
 def write_headers(options: WriteOptions) -> dict[str, str]:
@@ -69,19 +42,6 @@ def write_headers(options: WriteOptions) -> dict[str, str]:
     return headers
 
 
-def lookup_column(nav: str, info: TableInfo) -> str | None:
-    """The lookup column behind a navigation property (`parentcustomerid_contact` -> ...)."""
-    name = nav.lower()
-    for column in info.columns.values():
-        if column.type != "lookup":
-            continue
-        if name == column.name or any(
-            name.startswith(f"{column.name}_{target}") for target in column.targets
-        ):
-            return column.name
-    return None
-
-
 class TableWriter:
     """Writes records of one table for one call of `Destination.write`."""
 
@@ -92,7 +52,7 @@ class TableWriter:
         behaviour: TableBehaviour,
         options: WriteOptions,
         *,
-        collection_of: CollectionOf,
+        describe: Describe,
         max_batch: int,
         max_upload_bytes: int | None = None,
     ) -> None:
@@ -101,10 +61,10 @@ class TableWriter:
         self.info = target.info
         self.behaviour = behaviour
         self.options = options
-        self.collection_of = collection_of
         self.max_batch = max_batch
         self.max_upload_bytes = max_upload_bytes
         self.stats = ClientStats()
+        self.current = CurrentRecords(client, target, behaviour, describe, self.stats)
         self.headers = write_headers(options)
         self.context = {
             "run_id": options.run_id,
@@ -170,23 +130,28 @@ class TableWriter:
         optimistic = self.options.first_load and self.target.bulk
         if optimistic and await self._create_optimistically(items):
             return []
-        await self._load_existing(items)
+        current = self.current
+        await current.load(items)
         new = [item for item in items if item.existing is None]
         existing = [item for item in items if item.existing is not None]
+        await current.resolve_key_binds([i for i in existing if current.columns_unchanged(i)])
         changed: list[Item] = []
         for item in existing:
-            if self._unchanged(item):
-                item.result = self._result(item, "unchanged", self._current_id(item))
+            if current.unchanged(item):
+                item.result = self._result(item, "unchanged", current.current_id(item))
             else:
                 changed.append(item)
         images = [
-            BeforeImage(key=item.key, id=self._current_id(item), values=await self._image(item))
+            BeforeImage(key=item.key, id=current.current_id(item), values=await current.image(item))
             for item in changed
         ]
         await asyncio.gather(
             *(
                 self.behaviour.before_update(
-                    self.client, self._path(self._current_id(item)), item.existing or {}, self.stats
+                    self.client,
+                    self._path(current.current_id(item)),
+                    item.existing or {},
+                    self.stats,
                 )
                 for item in changed
             )
@@ -194,87 +159,6 @@ class TableWriter:
         await asyncio.gather(self._create(new), self._update(changed, status="updated"))
         await asyncio.gather(*(self._after_write(item) for item in items))
         return images
-
-    # -- existence and before-images ---------------------------------------------------------
-
-    def _read_columns(self, items: list[Item]) -> list[str]:
-        wanted: set[str] = set(self.behaviour.extra_select)
-        for item in items:
-            for name in self.behaviour.update_payload(item.record):
-                if is_bind(name):
-                    column = lookup_column(name.split("@", 1)[0], self.info)
-                    if column:
-                        wanted.add(lookup_value_column(column))
-                elif name in self.info.columns and name not in CREATE_ONLY:
-                    wanted.add(name)
-        wanted.discard(self.target.key_column)
-        return sorted(wanted)
-
-    async def _load_existing(self, items: list[Item]) -> None:
-        if not items:
-            return
-        select = [self.info.primary_id, self.target.key_column, *self._read_columns(items)]
-        pages = await asyncio.gather(
-            *(
-                self.client.get_all(
-                    self.info.collection,
-                    {"$select": ",".join(select), "$filter": condition},
-                    annotations=LOOKUP_TABLE,
-                    stats=self.stats,
-                )
-                for condition in or_filters(self.target.key_column, [item.key for item in items])
-            )
-        )
-        found = {str(row.get(self.target.key_column)): row for rows in pages for row in rows}
-        for item in items:
-            item.existing = found.get(item.key)
-
-    def _current_id(self, item: Item) -> str:
-        return str((item.existing or {})[self.info.primary_id])
-
-    def _unchanged(self, item: Item) -> bool:
-        current = item.existing or {}
-        payload = self.behaviour.update_payload(item.record)
-        for name, value in payload.items():
-            if name == self.target.key_column or name in CREATE_ONLY:
-                continue
-            if is_bind(name):
-                column = lookup_column(name.split("@", 1)[0], self.info)
-                guid = GUID_IN_BIND.search(str(value or ""))
-                stored = str(current.get(lookup_value_column(column or "?")) or "")
-                if column is None or guid is None or guid.group(1).lower() != stored.lower():
-                    return False
-            elif not self._stored_equals(name, value, current):
-                return False
-        return self.behaviour.same_state(item.record, current)
-
-    def _stored_equals(self, name: str, value: Any, current: dict[str, Any]) -> bool:
-        if "@" in name or name.startswith("_") or isinstance(value, list | dict):
-            return False  # annotations, internal marks and deep inserts always count as changes
-        return name in self.info.columns and same_value(value, current.get(name))
-
-    async def _image(self, item: Item) -> dict[str, Any]:
-        current = item.existing or {}
-        values: dict[str, Any] = {}
-        for name in self.behaviour.update_payload(item.record):
-            if is_bind(name):
-                column = lookup_column(name.split("@", 1)[0], self.info)
-                if column is None:
-                    continue
-                guid = current.get(lookup_value_column(column))
-                targets = self.info.columns[column].targets
-                table = current.get(f"{lookup_value_column(column)}@{LOOKUP_TABLE}") or (
-                    targets[0] if len(targets) == 1 else None
-                )
-                if guid and table:
-                    values[name] = f"/{await self.collection_of(str(table))}({guid})"
-                elif not guid:
-                    values[name] = None
-            elif name in self.info.columns and name not in {*CREATE_ONLY, self.target.key_column}:
-                values[name] = current.get(name)
-        for name in self.behaviour.extra_select:
-            values[name] = current.get(name)
-        return values
 
     # -- sending -------------------------------------------------------------------------------
 
@@ -308,7 +192,7 @@ class TableWriter:
         clashes = [
             item for item in items if item.result and item.result.reason_code == "duplicate_key"
         ]
-        await self._load_existing(clashes)
+        await self.current.load(clashes)
         landed = [item for item in clashes if item.existing is not None]
         await self._update(landed, status="created")
 
@@ -369,7 +253,7 @@ class TableWriter:
             return
         ids = response.json().get("Ids") if response.content else None
         for number, item in enumerate(items):
-            record_id = str(ids[number]) if ids else self._current_id(item)
+            record_id = str(ids[number]) if ids else self.current.current_id(item)
             item.result = self._result(item, status, record_id)
 
     async def _upsert_one(self, item: Item, status: str) -> None:

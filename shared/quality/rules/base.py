@@ -3,13 +3,14 @@
 Rules are built once per run; `for_kind` returns a check bound to that kind's fields (or None when
 the rule has nothing to check there), so the per-row work is a few attribute reads and compares.
 Checks never build a finding themselves: they call `RowSink.flag(reason, column)` with a reason
-code and a column (a canonical field path such as `date_of_birth` or `contact_points[1]`).
+code and a column (a canonical field path such as `date_of_birth` or `contact_points.mobile`,
+the syntax of source profiles' `to:`, so a profile can translate it back to its header).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import ClassVar
 
 from shared.model import CanonicalRecord
@@ -20,9 +21,17 @@ from shared.quality.findings import Finding, RowOutcome, Severity
 class RowSink:
     """Collects the findings of the row being profiled; one instance is reused for every row."""
 
-    __slots__ = ("_file", "_findings", "_kind", "_row")
+    __slots__ = ("_columns", "_file", "_findings", "_kind", "_row", "_source_columns")
 
-    def __init__(self) -> None:
+    def __init__(self, source_columns: Mapping[str, Mapping[str, str]] | None = None) -> None:
+        """A sink that names columns by their source header where `source_columns` knows it.
+
+        Args:
+            source_columns: per object kind, canonical path -> source header (see
+                `shared.quality.columns.source_column_names`).
+        """
+        self._source_columns = source_columns or {}
+        self._columns: Mapping[str, str] = {}
         self._kind = ""
         self._file = ""
         self._row: int | None = None
@@ -30,6 +39,8 @@ class RowSink:
 
     def begin(self, object_kind: str, outcome: RowOutcome) -> None:
         """Point the sink at a new row; findings go straight onto the outcome."""
+        if object_kind != self._kind:
+            self._columns = self._source_columns.get(object_kind, {})
         self._kind = object_kind
         self._file = outcome.source_ref.file
         self._row = outcome.source_ref.row
@@ -44,7 +55,7 @@ class RowSink:
                 object_kind=self._kind,
                 file=self._file,
                 row=self._row,
-                column=column,
+                column=self._columns.get(column, column) if column is not None else None,
             )
         )
 

@@ -9,6 +9,7 @@ only flagged, since they have no place for a normalised value.
 from __future__ import annotations
 
 from shared.model import CanonicalRecord, ContactPoint
+from shared.quality.columns import contact_point_path
 from shared.quality.config import DEFAULT_PHONE_REGIONS
 from shared.quality.emails import normalise_email
 from shared.quality.phones import RegionPhoneNormaliser, phone_normaliser
@@ -44,14 +45,15 @@ class EmailSyntax(RowRule):
 
         def check(record: CanonicalRecord, sink: RowSink) -> None:
             if points_field is not None:
-                for index, point in enumerate(_points(record, points_field)):
+                for point in _points(record, points_field):
                     if point.system != "email" or not point.value_raw:
                         continue
                     normalised = normalise_email(point.value_raw)
                     point.value_normalised = normalised
                     if normalised is None:
                         point.is_valid = False
-                        sink.flag("invalid_email", f"{points_field}[{index}]", severity)
+                        column = contact_point_path(points_field, point)
+                        sink.flag("invalid_email", column, severity)
                     elif not point.is_valid:
                         point.is_valid = True
             if email_field is not None:
@@ -82,7 +84,7 @@ class PhoneE164(RowRule):
             if not points:
                 return
             phones = normaliser(record)
-            for index, point in enumerate(points):
+            for point in points:
                 if point.system not in PHONE_SYSTEMS or not point.value_raw:
                     continue
                 e164, is_valid = phones.check(point.value_raw)
@@ -91,6 +93,6 @@ class PhoneE164(RowRule):
                     point.is_valid = is_valid
                 if not is_valid:
                     reason = "invalid_phone" if e164 is None else "unverified_phone"
-                    sink.flag(reason, f"{field}[{index}]", severity)
+                    sink.flag(reason, contact_point_path(field, point), severity)
 
         return check

@@ -10,7 +10,7 @@ IDENTIFIER_KINDS = frozenset({"patient", "staff"})
 
 
 class IdentifierCheckDigits(RowRule):
-    """Flags `invalid_identifier` (column `identifiers[<system>]`) when a check digit fails."""
+    """Flags `invalid_identifier` (column `identifiers.<system>`) when a check digit fails."""
 
     name = "identifier_check_digits"
 
@@ -27,6 +27,6 @@ class IdentifierCheckDigits(RowRule):
                     continue
                 identifier.is_valid = is_valid(identifier.value, identifier.irn)
                 if not identifier.is_valid:
-                    sink.flag("invalid_identifier", f"identifiers[{identifier.system}]", severity)
+                    sink.flag("invalid_identifier", f"identifiers.{identifier.system}", severity)
 
         return check

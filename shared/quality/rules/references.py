@@ -139,6 +139,8 @@ class ReferenceChecker:
         self._indexes = indexes
         self._orphan = orphan
         self._unresolved = unresolved
+        # (child kind, field) pairs skipped because no row of the parent kind had been read.
+        self.unchecked: set[tuple[str, str]] = set()
 
     def check(self, object_kind: str, record: CanonicalRecord, sink: RowSink) -> None:
         """Check every reference of a record; a merged parent is replaced by its survivor."""
@@ -146,16 +148,19 @@ class ReferenceChecker:
             parent_kind = reference.parent_kind
             if parent_kind is None:
                 parent_kind = getattr(record, reference.kind_field or "", None)
-            index = self._indexes.get(parent_kind) if parent_kind else None
-            if index is None or not index.seen:
-                continue  # that kind is not in this export
             value = getattr(record, reference.field)
             if not value:
+                continue
+            index = self._indexes.get(parent_kind) if parent_kind else None
+            if index is None or not index.seen:
+                self.unchecked.add((object_kind, reference.field))  # parent kind not read (yet)
                 continue
             if reference.many:
                 survivors = [self._resolve(reference, index, item, sink) for item in value]
                 if survivors != value:
                     setattr(record, reference.field, survivors)
+            elif value in index.seen and value not in index.rejected and value not in index.merged:
+                continue  # the common case, inlined: an accepted parent
             else:
                 survivor = self._resolve(reference, index, value, sink)
                 if survivor != value:

@@ -52,9 +52,9 @@ def read_csv(
             raise TableError("unreadable_file") from None
         info.encoding, info.encoding_guessed = choice.encoding, choice.guessed
         if delimiter == "auto":
-            sample = prefix.decode(choice.encoding, errors="replace")
-            delimiter = sniff_delimiter(sample, expected)
+            delimiter = sniff_delimiter(prefix.decode(choice.encoding, errors="replace"), expected)
         info.delimiter = delimiter
+        del prefix  # the generator lives as long as the file is read: keep nothing of it
         stream.seek(0)
         lines = LineDecoder(stream, choice)
         # strict: a quote left open at the end of the file is an error, not a swallowed tail

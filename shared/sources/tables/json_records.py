@@ -2,8 +2,8 @@
 
 Objects are flattened to dotted keys ('fields.RecallDate'); arrays of scalars are joined with
 '|' (the generic profile's list separator); numbers keep their source text, so '011' stays
-'011' and 1.10 stays '1.10'. The first row is a synthetic header: the keys seen in the first
-objects plus the profile's columns, so the same header and row logic serves CSV, XLSX and JSON.
+'011' and 1.10 stays '1.10'. The first row is a synthetic header: the profile's columns plus
+every key any object has, so the same header and row logic serves CSV, XLSX and JSON.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from shared.sources.tables import FileInfo, RawRow, TableError
-from shared.sources.tables.header import SCAN_ROWS
 
 _DECODER = json.JSONDecoder(parse_float=str, parse_int=str)
 _CHUNK = 1 << 16
@@ -41,59 +40,55 @@ def _objects(path: Path) -> Iterator[Any]:
     """Top-level values of a JSON array or of JSON Lines, decoded chunk by chunk."""
     with path.open(encoding="utf-8-sig") as stream:
         buffer = stream.read(_CHUNK)
-        position = 0
-        stripped = buffer.lstrip()
-        if not stripped:
+        if not buffer.strip():
             raise TableError("empty_file")
-        in_array = stripped.startswith("[")
+        position = 0
+        in_array = buffer.lstrip().startswith("[")
         if in_array:
             position = buffer.index("[") + 1
         while True:
             while position < len(buffer) and buffer[position] in " \t\r\n,":
                 position += 1
-            if in_array and buffer[position : position + 1] == "]":
+            if position >= len(buffer):
+                buffer, position = stream.read(_CHUNK), 0
+                if not buffer:
+                    return
+                continue
+            if in_array and buffer[position] == "]":
                 return
             try:
-                value, end = _DECODER.raw_decode(buffer, position)
-            except json.JSONDecodeError:
+                value, position = _DECODER.raw_decode(buffer, position)
+            except json.JSONDecodeError:  # the value runs past the chunk: read more
                 more = stream.read(_CHUNK)
                 if not more:
-                    if buffer[position:].strip():
-                        raise TableError("unreadable_file") from None
-                    return
+                    raise TableError("unreadable_file") from None
                 buffer, position = buffer[position:] + more, 0
                 continue
             yield value
-            buffer, position = buffer[end:], 0
-            if len(buffer) < _CHUNK // 2:
-                buffer += stream.read(_CHUNK)
+            if position > _CHUNK:  # drop what was decoded, without copying per value
+                buffer, position = buffer[position:], 0
 
 
 def read_json(path: Path, info: FileInfo, expected_columns: list[str]) -> Iterator[RawRow]:
     """A synthetic header row (number 0) and then one row per object (numbers from 1).
 
+    The file is read twice: once for the keys (objects may differ in which keys they have,
+    wide custom-field exports especially), then for the rows; memory holds only the key list.
+
     Raises:
         TableError: empty_file, unreadable_file (not JSON, or not objects).
     """
     info.encoding = "utf-8"
-    objects = _objects(path)
-    head: list[dict[str, str]] = []
+    keys: dict[str, None] = dict.fromkeys(expected_columns)
     try:
-        for value in objects:
+        for value in _objects(path):
             if not isinstance(value, dict):
                 raise TableError("unreadable_file")
-            head.append(flatten(value))
-            if len(head) >= SCAN_ROWS * 4:
-                break
+            keys.update(dict.fromkeys(flatten(value)))
     except UnicodeDecodeError:
         raise TableError("unreadable_file") from None
-    columns = list(dict.fromkeys([*expected_columns, *(k for row in head for k in row)]))
+    columns = list(keys)
     yield RawRow(0, columns)
-
-    def rows() -> Iterator[dict[str, str]]:
-        yield from head
-        for value in objects:
-            yield flatten(value) if isinstance(value, dict) else {}
-
-    for number, flat in enumerate(rows(), start=1):
+    for number, value in enumerate(_objects(path), start=1):
+        flat = flatten(value)
         yield RawRow(number, [flat.get(c, "") for c in columns])

@@ -18,7 +18,7 @@ from shared.model import (
     Payment,
     SourceRef,
 )
-from shared.quality import QualityConfig, QualityProfiler, RowOutcome
+from shared.quality import QualityConfig, QualityProfiler, RowOutcome, render_summary
 from shared.quality.findings import Finding
 from tests.fixtures.quality import (
     AS_OF,
@@ -130,10 +130,15 @@ def test_polymorphic_references_follow_the_kind_the_record_names() -> None:
     assert reasons(custom[2]) == [("orphan_reference", "entity_id")]
 
 
-def test_references_to_a_kind_the_export_lacks_are_not_checked() -> None:
+def test_references_to_a_kind_the_export_lacks_are_not_checked_and_say_so() -> None:
     stream = [outcome(make_appointment("A1", "P1", datetime(2025, 1, 1, 9), location_id="L7"))]
-    _, rows = run(stream)
+    profiler, rows = run(stream)
     assert rows[0].status == "accepted" and rows[0].findings == []
+    report = profiler.finish()
+    assert report.unchecked_references == ["appointment.location_id", "appointment.patient_id"]
+    assert "References not checked (parent not read): appointment.location_id" in (
+        render_summary(report)
+    )
 
 
 def test_contact_points_are_normalised_in_place() -> None:
@@ -146,9 +151,9 @@ def test_contact_points_are_normalised_in_place() -> None:
     assert points == [("+447400123456", True), ("+447700900123", False), (None, False),
                       ("Ada@example.org", True), (None, False)]  # fmt: skip
     assert sorted(reasons(rows[0])) == [
-        ("invalid_email", "contact_points[4]"),
-        ("invalid_phone", "contact_points[2]"),
-        ("unverified_phone", "contact_points[1]"),
+        ("invalid_email", "contact_points.email"),
+        ("invalid_phone", "contact_points.mobile"),
+        ("unverified_phone", "contact_points.mobile"),
     ]
     assert rows[0].status == "accepted"  # contact problems never drop a patient by default
 
@@ -173,7 +178,7 @@ def test_identifiers_get_is_valid_and_bad_ones_warn() -> None:
     _, rows = run([outcome(patient)])
     assert isinstance(rows[0].record, Patient)
     assert [i.is_valid for i in rows[0].record.identifiers] == [True, False, None]
-    assert reasons(rows[0]) == [("invalid_identifier", "identifiers[tr-tckn]")]
+    assert reasons(rows[0]) == [("invalid_identifier", "identifiers.tr-tckn")]
     assert rows[0].status == "accepted"
 
 

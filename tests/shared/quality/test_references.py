@@ -25,6 +25,7 @@ NOT_CHECKED = {
     ("payment", "invoice_id"): "sibling kind, order not guaranteed",
     ("claim", "coverage_id"): "sibling kind, order not guaranteed",
     ("document", "author_id"): "staff or external author",
+    ("custom_field", "entity_id"): "polymorphic, kind in entity_kind",
 }
 
 

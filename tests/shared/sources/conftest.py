@@ -30,9 +30,13 @@ MINI_PROFILE: dict[str, Any] = {
                 "Town": "addresses.city",
             },
         },
+        "recall": {
+            "files": ["recalls.csv"],
+            "optional": True,
+            "columns": {"Recall ID": "source_id", "Patient ID": "patient_id", "Due": "due_date"},
+        },
         "appointment": {
             "files": ["appointments.csv"],
-            "optional": True,
             "columns": {
                 "Appointment ID": {"to": "source_id", "required": True},
                 "Patient ID": {"to": "patient_id", "required": True},

@@ -98,6 +98,7 @@ def test_missing_and_unexpected_files_are_reported_not_fatal(
     assert len(outcomes) == 1
     found = {(f.reason, f.file, f.severity) for f in files}
     assert ("missing_file", "appointments.csv", "warning") in found
+    assert not any(f.file == "recalls.csv" for f in files)  # optional in the profile
     assert ("unexpected_file", "notes.txt", "warning") in found
     assert not any(f.file == "_manifest.json" for f in files)
 

@@ -136,3 +136,48 @@ def test_large_workbooks_stream_through_openpyxl_with_the_same_result(
     assert len(small) == 39
     assert [o.record for o in streamed] == [o.record for o in small]
     assert streamed[0].record.source_id == "01"
+
+
+def test_wide_json_rows_unpivot_into_one_record_per_field(tmp_path: Path) -> None:
+    from shared.sources.export import SourceReader
+    from shared.sources.profile import parse_profile
+
+    profile = parse_profile(
+        {
+            "source_system": "generic_csv",
+            "objects": {
+                "custom_field": {
+                    "files": ["custom.jsonl"],
+                    "unpivot": "fields.*",
+                    "source_id": "{pid}:{@key}",
+                    "columns": {
+                        "pid": {"to": "entity_id", "required": True},
+                        "@key": "definition_key",
+                        "@value": "raw_value",
+                    },
+                }
+            },
+        },
+        "wide.yaml",
+    )
+    lines = [
+        {"pid": "P1", "fields": {"Pharmacy": "CVS", "Topics": ["kids", "whitening"]}},
+        {"pid": "P2", "fields": {"Pharmacy": None}},  # nothing to read: no record
+        {"pid": "P3", "fields": {"RecallDate": "2025-03-01"}},  # a key seen late
+    ]
+    (tmp_path / "custom.jsonl").write_text("\n".join(json.dumps(x) for x in lines), "utf-8")
+    read = SourceReader(profile).read(tmp_path)
+    records = [(o.source_ref.row, o.record.source_id, o.record.raw_value) for _, o in read]
+    assert records == [
+        (1, "P1:Pharmacy", "CVS"),
+        (1, "P1:Topics", "kids|whitening"),
+        (3, "P3:RecallDate", "2025-03-01"),
+    ]
+
+
+def test_excel_unicode_text_utf16_tab_separated(tmp_path: Path, read_dir: Reader) -> None:
+    text = "Patient ID\tFirst Name\tLast Name\tDOB\tTown\r\nP1\tŞükrü\tGüneş\t07/03/1984\tİzmir\r\n"
+    (tmp_path / "patients.csv").write_bytes(text.encode("utf-16"))  # BOM + UTF-16 LE
+    outcomes, _, result = read_dir(tmp_path)
+    assert (result.files[0].encoding, result.files[0].delimiter) == ("utf-16", "\t")
+    assert outcomes[0].record.family_name == "Güneş"

@@ -110,3 +110,24 @@ def test_static_tokens_are_reused_between_requests() -> None:
 
     assert asyncio.run(twice()) == ("token-1", "token-1")
     assert source.acquired == 1
+
+
+def test_the_affinity_cookie_is_never_sent_back() -> None:
+    cookies: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        cookies.append(request.headers.get("Cookie"))
+        return httpx.Response(
+            200, json={"UserId": "u"}, headers={"Set-Cookie": "ARRAffinity=abc; Path=/"}
+        )
+
+    service = FakeDataverse()
+    service.handler = handler  # type: ignore[method-assign]
+    client, _ = fake_client(service)
+
+    async def twice() -> None:
+        await client.get_json("WhoAmI")
+        await client.get_json("WhoAmI")
+
+    asyncio.run(twice())
+    assert cookies == [None, None]

@@ -316,3 +316,30 @@ def test_read_back_sum_and_rollback(fresh_dataverse: Any) -> None:
     assert out["back"]["aerona.patient.P0001"]["lastname"] == "Example1"
     assert [r.status for r in out["deleted"]] == ["deleted", "deleted"]
     assert out["left"] == 0
+
+
+def test_lookups_by_key_compare_unchanged_and_restore(fresh_dataverse: Any) -> None:
+    destination = provisioned(fresh_dataverse)
+    practices = [{"new_sourceid": f"aerona.practice.L{n}", "name": f"Practice {n}"} for n in (1, 2)]
+
+    def patient_at(practice: int) -> dict[str, Any]:
+        bind = f"/accounts(new_sourceid='aerona.practice.L{practice}')"
+        return contact(1, **{"parentcustomerid_account@odata.bind": bind})
+
+    async def work() -> tuple[Any, Any, Any, Any]:
+        accounts = await destination.write("account", practices, WriteOptions())
+        await destination.write("contact", [patient_at(1)], WriteOptions())
+        again = await destination.write("contact", [patient_at(1)], WriteOptions())
+        assert again.counts() == {"unchanged": 1}  # the bind by key resolves to the same id
+        moved = await destination.write("contact", [patient_at(2)], WriteOptions())
+        await destination.restore("contact", moved.before_images)
+        back = await destination.read_back(
+            "contact", ["aerona.patient.P0001"], ["_parentcustomerid_value"]
+        )
+        return accounts, moved, back, moved.before_images
+
+    accounts, moved, back, images = run(destination, work)
+    first_practice = accounts.results[0].id
+    assert moved.counts() == {"updated": 1}
+    assert images[0].values["parentcustomerid_account@odata.bind"] == f"/accounts({first_practice})"
+    assert back["aerona.patient.P0001"]["_parentcustomerid_value"] == first_practice

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from typing import Any
 
+import pytest
+
 from shared.destinations.base import WriteOptions, WriteResult
+from shared.destinations.dataverse import behaviours
 from shared.destinations.dataverse.behaviours import TableBehaviour, behaviour_for
-from shared.destinations.dataverse.writer import TableTarget, TableWriter
+from shared.destinations.dataverse.current import TableTarget
+from shared.destinations.dataverse.writer import TableWriter
+from shared.destinations.schema import TableInfo
 from tests.fixtures.dataverse_fake import FakeDataverse, contact_info, fake_client
 
 
@@ -30,15 +36,17 @@ def write(
         info = table_info or contact_info()
         target = TableTarget(info, "new_sourceid", "new_migrationrunid")
 
-        async def collection_of(table: str) -> str:
-            return table + "s"
+        async def describe(table: str) -> TableInfo:
+            if table == info.name:
+                return info
+            return TableInfo(name=table, collection=table + "s", primary_id=table + "id")
 
         writer = TableWriter(
             client,
             target,
             behaviour or TableBehaviour(),
             WriteOptions(run_id=run_id, batch_id="contact.0", first_load=first_load),
-            collection_of=collection_of,
+            describe=describe,
             max_batch=max_batch,
             max_upload_bytes=1000,
         )
@@ -195,3 +203,25 @@ def test_first_loads_create_without_reading_and_fall_back_on_a_clash(
     assert mixed.counts() == {"unchanged": 5, "created": 10}
     assert len(fake_dataverse.rows["contacts"]) == 40
     assert fake_dataverse.count("GET", "contacts") == 1
+
+
+def test_oversized_documents_go_in_blocks_when_the_operator_allows_it(
+    fake_dataverse: FakeDataverse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(behaviours, "BLOCK_BYTES", 4096)
+    data = bytes(range(256)) * 40  # 10,240 bytes -> three blocks of at most 4,096
+    note = patient(1, subject="X-ray", filename="bw.png", mimetype="image/png",
+                   documentbody=base64.b64encode(data).decode())  # fmt: skip
+    in_blocks = behaviours.behaviour_for("annotation", allow_block_upload=True)
+
+    result = write(fake_dataverse, [note], behaviour=in_blocks)
+
+    assert result.counts() == {"created": 1}
+    create = next(b for b in fake_dataverse.bodies if "Targets" in b)["Targets"][0]
+    assert "documentbody" not in create and "_upload_in_blocks" not in create
+    blocks = [b for b in fake_dataverse.bodies if "BlockData" in b]
+    assert len(blocks) == 3
+    assert b"".join(base64.b64decode(b["BlockData"]) for b in blocks) == data
+    commit = fake_dataverse.bodies[-1]
+    assert commit["BlockList"] == [b["BlockId"] for b in blocks]
+    assert commit["Target"]["annotationid"] == result.results[0].id

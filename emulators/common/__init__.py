@@ -1,0 +1,1 @@
+"""Pieces every emulator shares: the loopback HTTPS server launcher and the local CA."""

@@ -1,0 +1,151 @@
+"""Step 7 of a run: one staged page through the confirmed map into one destination table.
+
+read page -> canonical records -> transform (compiled confirmed map) -> upsert by source key ->
+audit rows (+ before-images) -> counts. Every write names the confirmed map's hash, and a batch
+that runs twice overwrites its own audit rows. A throttled batch reports how long to wait so the
+orchestrator can sleep on a durable timer instead of inside this activity.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import Counter
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from shared.destinations.base import Destination, WriteOptions, WriteResult
+from shared.destinations.errors import TransientError
+from shared.ledger import AuditLedger, AuditRow, BlobStaging, before_image_blob_name, page_blob_name
+from shared.mapping.compiler import CompiledMap
+from shared.mapping.context import RunContext
+from shared.mapping.engine import CompiledTable
+from shared.mapping.gate import compile_confirmed, require_confirmed
+from shared.mapping.results import BatchFailed, Row, TransformResult
+from shared.model import OBJECT_KINDS
+from shared.pipeline.destination import with_destination
+from shared.pipeline.gates import run_artifact
+from shared.pipeline.messages import BatchResult, LoadBatch
+from shared.pipeline.proposal import load_confirmed_map
+
+
+@lru_cache(maxsize=8)
+def _compiled(run_id: str, map_hash: str, staging: BlobStaging) -> CompiledMap:
+    """The run's confirmed map compiled once per worker (owners, references fixed for the run)."""
+    confirmed = load_confirmed_map(run_id, staging, map_hash)
+    owners = json.loads(staging.read_bytes(run_artifact(run_id, "owners.json")))
+    references = json.loads(staging.read_bytes(run_artifact(run_id, "references.json")))
+    context = RunContext(
+        run_id=run_id,
+        run_date=date.fromisoformat(owners["run_date"]),
+        owners=owners["owners"],
+        fallback_owner=owners["fallback_owner"],
+        references=references,
+    )
+    return compile_confirmed(confirmed, context)
+
+
+def _records(staging: BlobStaging, batch: LoadBatch) -> list[Any]:
+    model = OBJECT_KINDS[batch.object_kind]
+    name = page_blob_name(batch.run_id, batch.object_kind, batch.page)
+    try:
+        return [model.model_validate(r) for r in staging.read_jsonl(name)]
+    except KeyError:
+        return []  # an entry with static rows only has no staged page
+
+
+def _transform(compiled: CompiledMap, entry: CompiledTable, batch: LoadBatch,
+               records: list[Any]) -> TransformResult:  # fmt: skip
+    result = entry.transform(records)
+    if batch.page == 0:  # rows the map itself supplies (e.g. a default account) go with page 0
+        result.rows[:0] = [row for row in compiled.static_rows() if row.entry == batch.table]
+    return result
+
+
+def _with_document(row: Row, staging: BlobStaging, export_prefix: str) -> dict[str, Any]:
+    payload = dict(row.payload)
+    if row.attachment is not None:
+        data = staging.read_bytes(f"{export_prefix}/{row.attachment.path}")
+        payload["documentbody"] = base64.b64encode(data).decode("ascii")
+    return payload
+
+
+def _audit(batch: LoadBatch, transform: TransformResult, written: WriteResult | None,
+           before_blob: str | None) -> list[AuditRow]:  # fmt: skip
+    common = {
+        "run_id": batch.run_id, "table": batch.table, "operator": batch.operator,
+        "confirmed_map_hash": batch.confirmed_map_hash, "batch_id": batch.batch_id,
+        "attempt": batch.attempt, "pass_id": batch.mode,
+    }  # fmt: skip
+    rows = []
+    for rejection in transform.rejected:
+        key = rejection.key or f"{rejection.file}:{rejection.source_row}"
+        rows.append(
+            AuditRow(source_key=key, operation="rejected", reason_code=rejection.reason, **common)
+        )
+    before_keys = {image.key for image in written.before_images} if written else set()
+    for result in written.results if written else []:
+        rows.append(AuditRow(
+            source_key=result.key, operation=result.status, destination_id=result.id,
+            reason_code=result.reason_code or result.service_code,
+            status_code=result.status_code,
+            before_image_blob=before_blob if result.key in before_keys else None, **common,
+        ))  # fmt: skip
+    return rows
+
+
+async def _write(destination: Destination, entry: CompiledTable, batch: LoadBatch,
+                 payloads: list[dict[str, Any]], deferred: list[dict[str, Any]]
+                 ) -> WriteResult:  # fmt: skip
+    options = WriteOptions(run_id=batch.run_id, batch_id=batch.batch_id)
+    if entry.update_only and payloads:  # merge onto records another entry created, never create
+        keys = [p[entry.key_column] for p in payloads]
+        existing = await destination.read_back(entry.table, keys, [entry.key_column])
+        payloads = [p for p in payloads if p[entry.key_column] in existing]
+    written = await destination.write(entry.table, payloads, options)
+    if deferred:  # self-references and state changes, once the rows exist
+        await destination.write(entry.table, deferred, options)
+    return written
+
+
+def load_batch(batch: LoadBatch, staging: BlobStaging, ledger: AuditLedger) -> BatchResult:
+    """Loads one staged page into one map entry's table; returns counts per operation."""
+    compiled = _compiled(batch.run_id, batch.confirmed_map_hash, staging)
+    confirmed = require_confirmed(compiled)  # no write without a confirmed map
+    if confirmed.sha256 != batch.confirmed_map_hash:
+        raise PermissionError("the batch names another map than the run confirmed")
+    entry = compiled.tables[batch.table]
+    try:
+        transform = _transform(compiled, entry, batch, _records(staging, batch))
+    except BatchFailed as failed:  # the map's fail_batch policy: nothing of this page is written
+        failed_batch = TransformResult(entry.entry, confirmed.sha256, rejected=[failed.rejection])
+        ledger.record(_audit(batch, failed_batch, None, None))
+        return BatchResult(batch_id=batch.batch_id, counts={"rejected": 1},
+                           error_code=failed.rejection.reason)  # fmt: skip
+    counts: Counter[str] = Counter({"rejected": len(transform.rejected)})
+    counts.update({f"skipped_{reason}": n for reason, n in transform.skipped.items()})
+    if batch.operation == "export":  # handed to an external billing system, not to the CRM
+        staging.write_jsonl(f"{batch.run_id}/exports/{batch.table}/{batch.page:05d}.jsonl.gz",
+                            [row.payload for row in transform.rows])  # fmt: skip
+        counts["exported"] += len(transform.rows)
+        ledger.record(_audit(batch, transform, None, None))
+        return BatchResult(batch_id=batch.batch_id, counts=+counts)
+    payloads = [_with_document(row, staging, batch.export_prefix) for row in transform.rows]
+    deferred = [{entry.key_column: row.key, **row.deferred} for row in transform.rows
+                if row.deferred]  # fmt: skip
+    try:
+        written = with_destination(
+            batch.destination, lambda d: _write(d, entry, batch, payloads, deferred)
+        )
+    except TransientError as exc:
+        return BatchResult(batch_id=batch.batch_id, retry_after_seconds=exc.retry_after or 30.0,
+                           error_code=exc.reason_code)  # fmt: skip
+    before_blob = None
+    if written.before_images:
+        before_blob = before_image_blob_name(batch.run_id, batch.table, batch.batch_id)
+        staging.write_jsonl(before_blob, [i.model_dump(mode="json") for i in written.before_images])
+    stored = ledger.record(_audit(batch, transform, written, before_blob))
+    counts.update(row.operation for row in stored if row.operation != "rejected")
+    counts["rejected"] = sum(1 for row in stored if row.operation == "rejected")
+    return BatchResult(batch_id=batch.batch_id, counts=+counts)

@@ -1,0 +1,76 @@
+"""Step 6 of a run: the load plan, shown before any write and compared with what happened after.
+
+Map entries load wave by wave (a wave's entries only look up earlier waves, so they can run in
+parallel). The estimate uses the destination's service-protection budget per application user:
+Dataverse allows 1,200 s of execution time per 300 s, and a bulk target costs on the order of
+10 ms, so one user sustains roughly 400 records/s (a setting); the 24 h entitlement counts every
+bulk target as one request.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from shared.ledger import BlobStaging
+from shared.mapping.names import logical_name
+from shared.mapping.order import load_waves
+from shared.pipeline.messages import ExtractResult, LoadPlan, StartRun, TablePlan
+from shared.pipeline.proposal import load_confirmed_map
+from shared.pipeline.reports import REPORT_NAMES, report_blob_name
+from shared.pipeline.settings import PipelineSettings
+
+RECORDS_PER_REQUEST = 100  # the writer's bulk batch size (CreateMultiple / UpsertMultiple)
+RECORDS_PER_SECOND_PER_USER = 400.0
+
+
+def plan_load(
+    start: StartRun, map_hash: str, staging: BlobStaging, extract: ExtractResult, users: int = 1
+) -> LoadPlan:
+    """Entries by wave with records, pages and requests; time and entitlement estimates."""
+    spec = load_confirmed_map(start.run_id, staging, map_hash).spec
+    levels: list[list[TablePlan]] = []
+    total_records = 0
+    for wave in load_waves(spec):
+        level = []
+        for name in wave:
+            entry = spec.tables[name]
+            if not entry.enabled or entry.operation == "match":
+                continue  # match entries (staff -> users) are the owner gate's work
+            counts = extract.objects.get(entry.source or "")
+            records = (counts.staged if counts else 0) + len(entry.static_rows)
+            pages = max(counts.pages if counts else 0, 1 if entry.static_rows else 0)
+            if records == 0:
+                continue
+            total_records += records
+            level.append(TablePlan(
+                table=name, destination_table=logical_name(entry.table, start.destination.kind),
+                operation="export" if entry.operation == "export" else "upsert",
+                object_kind=entry.source or "", records=records, pages=pages,
+                requests=math.ceil(records / RECORDS_PER_REQUEST),
+            ))  # fmt: skip
+        if level:
+            levels.append(level)
+    settings = PipelineSettings()
+    seconds = total_records / (RECORDS_PER_SECOND_PER_USER * max(users, 1))
+    share = total_records / settings.daily_request_entitlement
+    warnings = []
+    if share > 1:
+        days = math.ceil(share)
+        warnings.append(
+            f"{total_records:,} records exceed the 24 h request entitlement "
+            f"({settings.daily_request_entitlement:,}): spread the run over {days} days "
+            f"or raise the entitlement (add-on capacity / more licences)"
+        )
+    plan = LoadPlan(
+        levels=levels,
+        estimated_seconds=round(seconds, 1),
+        entitlement_share=round(share, 4),
+        report_blob="",
+        warnings=warnings,
+    )
+    blob = report_blob_name(start.run_id, "plan.json")
+    body = {**plan.model_dump(mode="json"), "records": total_records, "users": users}
+    staging.write_bytes(blob, json.dumps(body, indent=2).encode(), container="reports",
+                        content_type=REPORT_NAMES["plan.json"])  # fmt: skip
+    return plan.model_copy(update={"report_blob": blob})

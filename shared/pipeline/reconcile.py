@@ -1,0 +1,70 @@
+"""Step 8 of a run: do the counts balance, source vs ledger vs the destination itself?
+
+Per map entry, every staged record must be accounted for (written, unchanged, rejected, skipped
+by a filter, or exported). Per destination table, the records stamped with this run id, counted
+by the destination itself (not by our ledger), must equal what the ledger says this run created
+or updated. Any difference is a gap with a reason the operator can read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from shared.destinations.base import Destination
+from shared.ledger import AuditLedger, BlobStaging
+from shared.pipeline.destination import with_destination
+from shared.pipeline.messages import ExtractResult, LoadPlan, ReconcileResult, StartRun
+from shared.pipeline.reports import REPORT_NAMES, report_blob_name
+
+STAMPED = ("created", "updated")
+
+
+def reconcile(
+    start: StartRun, staging: BlobStaging, ledger: AuditLedger, extract: ExtractResult,
+    plan: LoadPlan, totals: dict[str, dict[str, int]],
+) -> ReconcileResult:  # fmt: skip
+    """Compares staged, loaded (ledger) and present (destination) counts; writes the report."""
+    entries: list[dict[str, Any]] = []
+    reasons: list[str] = []
+    stamped_by_table: dict[str, int] = defaultdict(int)
+    for level in plan.levels:
+        for table in level:
+            ops = ledger.count_by_operation(start.run_id, table.table)
+            counted = totals.get(table.table, {})
+            accounted = sum(ops.values()) + sum(
+                n
+                for name, n in counted.items()
+                if name.startswith("skipped_") or name == "exported"
+            )
+            if table.operation == "upsert":
+                stamped_by_table[table.destination_table] += sum(ops.get(op, 0) for op in STAMPED)
+            entries.append(
+                {"entry": table.table, "table": table.destination_table,
+                 "staged": table.records, "ledger": ops, "accounted": accounted}
+            )  # fmt: skip
+            if accounted != table.records:
+                reasons.append(f"{table.table}: {table.records} staged, {accounted} accounted for")
+
+    async def count_all(destination: Destination) -> dict[str, int]:
+        return {t: await destination.count(t, start.run_id) for t in stamped_by_table}
+
+    present = with_destination(start.destination, count_all)
+    tables = []
+    for name, expected in sorted(stamped_by_table.items()):
+        tables.append({"table": name, "ledger_created_or_updated": expected,
+                       "destination_stamped_with_run": present[name]})  # fmt: skip
+        if present[name] != expected:
+            reasons.append(f"{name}: ledger says {expected} written, destination has "
+                           f"{present[name]} stamped with this run")  # fmt: skip
+    report = {
+        "run_id": start.run_id, "reconciled": not reasons, "reasons": reasons,
+        "objects": {k: v.model_dump() for k, v in extract.objects.items()},
+        "entries": entries, "tables": tables,
+    }  # fmt: skip
+    blob = report_blob_name(start.run_id, "reconciliation.json")
+    staging.write_bytes(blob, json.dumps(report, indent=2).encode(), container="reports",
+                        content_type=REPORT_NAMES["reconciliation.json"])  # fmt: skip
+    return ReconcileResult(reconciled=not reasons, gaps=len(reasons), report_blob=blob,
+                           reasons=reasons)  # fmt: skip
