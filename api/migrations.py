@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from api import dependencies
 from api.principal import READER_ROLES, Forbidden, Role, Unauthenticated, require_role
-from api.responses import bad_request, error, json_response, read_json_body
+from api.responses import bad_request, error, json_response, read_json_body, report_response
 from orchestrators import names
 from shared.ledger import RunRecord
 from shared.mapping.loader import MapError
@@ -137,8 +137,7 @@ async def migration_report(req: func.HttpRequest) -> func.HttpResponse:
         )
     except KeyError:
         return error(404, "the report has not been written yet")
-    return func.HttpResponse(data, mimetype=REPORT_NAMES[name].split(";")[0],
-                             headers={"Cache-Control": "no-store"})  # fmt: skip
+    return report_response(data, REPORT_NAMES[name])
 
 
 @bp.route(route="migrations/{run_id}/proposal", methods=["GET"])

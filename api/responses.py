@@ -9,6 +9,16 @@ import azure.functions as func
 from pydantic import ValidationError
 
 MAX_BODY_BYTES = 256 * 1024
+# A report (diff.html above all) shows text from the export: the browser must not run anything in
+# it, sniff it into another type, or let another site frame it.
+REPORT_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": (
+        "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        "frame-ancestors 'none'"
+    ),
+}
 
 
 class BodyTooLarge(ValueError):
@@ -21,8 +31,13 @@ def json_response(body: Any, status_code: int = 200, **headers: str) -> func.Htt
         json.dumps(body, default=str),
         status_code=status_code,
         mimetype="application/json",
-        headers={"Cache-Control": "no-store", **headers},
+        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", **headers},
     )
+
+
+def report_response(data: bytes, content_type: str) -> func.HttpResponse:
+    """A stored report served inert: sandboxed, no scripts, no sniffing, no caching."""
+    return func.HttpResponse(data, mimetype=content_type.split(";")[0], headers=REPORT_HEADERS)
 
 
 def error(status_code: int, message: str, **extra: Any) -> func.HttpResponse:

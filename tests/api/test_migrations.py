@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from api import dependencies
 from api.responses import MAX_BODY_BYTES
 from cli.durable_host import RuntimeStatus
 from orchestrators import names
@@ -147,10 +148,13 @@ def test_an_oversized_confirm_body_is_413(portal: PortalApi) -> None:
         ("cancel_migration", "POST", "/cancel", {}),
     ],
 )
+@pytest.mark.parametrize(
+    "run_id", ["run-0000000000000000", "..", "../reports", "run-1/../run-2", "run#1", "run?x=1",
+               "a" * 2000, "run\u0000x", "O'Brien' or PartitionKey ne '"],
+)  # fmt: skip
 def test_unknown_runs_are_404(
-    portal: PortalApi, function: str, method: str, suffix: str, extra: dict[str, str]
+    portal: PortalApi, function: str, method: str, suffix: str, extra: dict[str, str], run_id: str
 ) -> None:
-    run_id = "run-0000000000000000"
     req = http_request(method, f"migrations/{run_id}{suffix}", run_id=run_id, **extra)
     response = portal.call(function, req)
     assert response.status_code == 404
@@ -218,3 +222,21 @@ def test_cancel_terminates_the_orchestration_and_a_second_cancel_is_409(portal: 
     portal.host.run_due()
     assert portal.host.get_status(run_id).runtime_status == RuntimeStatus.TERMINATED
     assert portal.call("cancel_migration", req).status_code == 409
+
+
+def test_reports_are_served_inert_and_json_is_never_sniffed(portal: PortalApi) -> None:
+    run_id = portal.prepare_awaiting_confirmation()
+    page = b"<html><body><td>note: <script>alert(document.cookie)</script></td></body></html>"
+    dependencies.staging().write_bytes(f"{run_id}/diff.html", page, container="reports")
+    req = http_request("GET", "r", run_id=run_id, name="diff.html")
+    response = portal.call("migration_report", req)
+    assert (response.status_code, response.get_body(), response.mimetype) == (
+        200,
+        page,
+        "text/html",
+    )
+    policy = response.headers["Content-Security-Policy"]
+    assert "sandbox" in policy and "default-src 'none'" in policy and "script" not in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    status = portal.call("migration_status", http_request("GET", "r", run_id=run_id))
+    assert status.headers["X-Content-Type-Options"] == "nosniff"
