@@ -3,9 +3,10 @@
 The committed generic sample gets one patient's name, date of birth, e-mail, phone, address and
 record number, and one clinical note, replaced by distinctive sentinel values. The real app then
 runs on the local Durable host against Azurite and the Dataverse emulator, with the PHI filter
-installed as `function_app` installs it. Afterwards no sentinel may appear in any log line, in
-the task hub (inputs, outputs, custom status, history, queues), in the run's `runs` and `audit`
-rows, or in a report that is meant to be value-free. As a control, the staged pages must carry
+installed as the app installs it at start-up. Afterwards no sentinel, and neither of the
+destination's client secrets, may appear in any log line, in the task hub (inputs, outputs,
+custom status, history, queues), in the run's `runs` and `audit` rows, or in a report that is
+meant to be value-free. As a control, the staged pages must carry
 the sentinels: the values really went through the pipeline.
 
 Whether the run completes is asserted by test_dataverse_pairs; this test holds whatever the
@@ -85,7 +86,10 @@ def test_sentinel_patient_values_reach_no_log_history_row_or_value_free_report(
     storage_connection_string: str,
     filtered_logging: None,
 ) -> None:
-    scanner = SentinelScanner({**PATIENT, "clinical_note": NOTE})
+    # The destination's client secrets are sentinels too: settings only, never history or logs.
+    secrets = {f"client_secret_{i}": user.client_secret
+               for i, user in enumerate(migration_env.users[:2])}  # fmt: skip
+    scanner = SentinelScanner({**PATIENT, "clinical_note": NOTE, **secrets})
     scanner.log_lines = phi_scanner.log_lines  # the fixture's capture, this test's sentinels
     prefix = f"exports/{RUN_ID}"
     clients.staging().upload_folder(sentinel_export, prefix)
