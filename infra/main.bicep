@@ -148,6 +148,7 @@ module functionApp 'app/function.bicep' = {
     dataverseTenantId: dataverseTenantId
     dataverseClientId: dataverseClientId
     fallbackOwnerEmail: fallbackOwnerEmail
+    retentionDays: stagingRetentionDays
   }
 }
 

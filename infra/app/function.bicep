@@ -19,6 +19,8 @@ param dataverseUrl string
 param dataverseTenantId string
 param dataverseClientId string
 param fallbackOwnerEmail string
+@description('Days after which finished runs\' blobs and Durable histories are purged by the housekeeping timer.')
+param retentionDays int
 
 var isFlex = hostingPlan == 'FlexConsumption'
 
@@ -38,6 +40,9 @@ var appSettings = {
   CLINICFERRY_DATAVERSE_CLIENT_SECRET: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=dataverse-client-secret)'
   CLINICFERRY_SALESFORCE_JWT_KEY: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=salesforce-jwt-key)'
   CLINICFERRY_FALLBACK_OWNER_EMAIL: fallbackOwnerEmail
+  CLINICFERRY_RETENTION_DAYS: string(retentionDays)
+  CLINICFERRY_HOUSEKEEPING_SCHEDULE: '0 30 2 * * *' // daily, 02:30 UTC (NCRONTAB, six fields)
+  CLINICFERRY_REPORT_LINK_MINUTES: '15'
 }
 var premiumSettings = {
   FUNCTIONS_EXTENSION_VERSION: '~4'
