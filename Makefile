@@ -7,7 +7,8 @@ BIN    := $(VENV)/bin
 STAMP_PY   := $(VENV)/.installed
 STAMP_NODE := node_modules/.installed
 
-.PHONY: deps test lint typecheck infra-scan pytest demo bench clean
+.PHONY: deps test lint typecheck infra-scan pytest demo bench bench-read bench-transform \
+	bench-dataverse bench-salesforce bench-durable dataverse-emulator salesforce-emulator clean
 
 deps: $(STAMP_PY) $(STAMP_NODE)
 
@@ -44,8 +45,30 @@ test: lint typecheck infra-scan pytest
 demo: deps
 	$(BIN)/python -m cli demo
 
-bench: deps
-	$(BIN)/python bench/read_profile.py
+# Benchmarks print one RESULT line each; figures and machines are recorded in bench/README.md.
+bench: bench-read bench-transform bench-dataverse bench-salesforce bench-durable
+
+bench-read: deps
+	$(BIN)/python bench/read_profile.py --patients 345000
+
+bench-transform: deps
+	$(BIN)/python bench/transform.py --records 200000
+
+bench-dataverse: deps
+	$(BIN)/python bench/load_dataverse.py --records 100000 --users 3 --batch 250 --time-scale 2
+
+bench-salesforce: deps
+	$(BIN)/python bench/load_salesforce.py
+
+bench-durable: deps
+	$(BIN)/python bench/durable_host.py --fan-out 10000 --chain 200
+
+# Local emulators for rehearsing against a laptop (foreground; Ctrl-C stops them).
+dataverse-emulator: deps
+	$(BIN)/python -m emulators.dataverse --port 8443 --data .local/dataverse
+
+salesforce-emulator: deps
+	$(BIN)/python -m emulators.salesforce --port 8444 --data .local/salesforce
 
 clean:
 	rm -rf $(VENV) .venv-checkov node_modules .pytest_cache .mypy_cache .ruff_cache .local

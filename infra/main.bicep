@@ -36,9 +36,6 @@ param dataverseUrl string = ''
 @description('Entra tenant id of the Dataverse application user.')
 param dataverseTenantId string = ''
 
-@description('Client id of the Dataverse application user; its secret or certificate lives in Key Vault.')
-param dataverseClientId string = ''
-
 @description('E-mail of the active destination user that owns records whose owner cannot be matched.')
 param fallbackOwnerEmail string = ''
 
@@ -146,7 +143,6 @@ module functionApp 'app/function.bicep' = {
     appSubnetId: vnetEnabled ? network.outputs.appSubnetId : ''
     dataverseUrl: dataverseUrl
     dataverseTenantId: dataverseTenantId
-    dataverseClientId: dataverseClientId
     fallbackOwnerEmail: fallbackOwnerEmail
     retentionDays: stagingRetentionDays
   }

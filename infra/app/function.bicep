@@ -17,7 +17,6 @@ param taskHubName string
 param appSubnetId string
 param dataverseUrl string
 param dataverseTenantId string
-param dataverseClientId string
 param fallbackOwnerEmail string
 @description('Days after which finished runs\' blobs and Durable histories are purged by the housekeeping timer.')
 param retentionDays int
@@ -34,11 +33,11 @@ var appSettings = {
   DURABLE_TASK_HUB_NAME: taskHubName
   CLINICFERRY_STORAGE_ACCOUNT: storageAccountName
   CLINICFERRY_STORAGE_CLIENT_ID: identityClientId
-  CLINICFERRY_DATAVERSE_URL: dataverseUrl
-  CLINICFERRY_DATAVERSE_TENANT: dataverseTenantId
-  CLINICFERRY_DATAVERSE_CLIENT_ID: dataverseClientId
-  CLINICFERRY_DATAVERSE_CLIENT_SECRET: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=dataverse-client-secret)'
-  CLINICFERRY_SALESFORCE_JWT_KEY: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=salesforce-jwt-key)'
+  CLINICFERRY_DATAVERSE_ORG_URL: dataverseUrl
+  CLINICFERRY_DATAVERSE_TENANT_ID: dataverseTenantId
+  // JSON list of application users ({client_id, client_secret} or certificate); secrets inside.
+  CLINICFERRY_DATAVERSE_USERS: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=dataverse-application-users)'
+  CLINICFERRY_SALESFORCE_JWT_PRIVATE_KEY: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=salesforce-jwt-key)'
   CLINICFERRY_FALLBACK_OWNER_EMAIL: fallbackOwnerEmail
   CLINICFERRY_RETENTION_DAYS: string(retentionDays)
   CLINICFERRY_HOUSEKEEPING_SCHEDULE: '0 30 2 * * *' // daily, 02:30 UTC (NCRONTAB, six fields)

@@ -47,6 +47,8 @@ def _compiled(run_id: str, map_hash: str, staging: BlobStaging) -> CompiledMap:
 
 
 def _records(staging: BlobStaging, batch: LoadBatch) -> list[Any]:
+    if not batch.object_kind:
+        return []  # an entry of static rows only (e.g. the default 'Individual Patient' account)
     model = OBJECT_KINDS[batch.object_kind]
     name = page_blob_name(batch.run_id, batch.object_kind, batch.page)
     try:

@@ -51,10 +51,18 @@ def plan_load(
             ))  # fmt: skip
         if level:
             levels.append(level)
+    fed = {spec.tables[name].source for wave in load_waves(spec) for name in wave
+           if spec.tables[name].enabled}  # fmt: skip
+    unmapped = {
+        kind: c.staged for kind, c in extract.objects.items() if c.staged and kind not in fed
+    }
     settings = PipelineSettings()
     seconds = total_records / (RECORDS_PER_SECOND_PER_USER * max(users, 1))
     share = total_records / settings.daily_request_entitlement
-    warnings = []
+    warnings = [
+        f"{kind}: {count:,} accepted rows have no destination in the confirmed map (not migrated)"
+        for kind, count in sorted(unmapped.items())
+    ]
     if share > 1:
         days = math.ceil(share)
         warnings.append(
@@ -70,7 +78,8 @@ def plan_load(
         warnings=warnings,
     )
     blob = report_blob_name(start.run_id, "plan.json")
-    body = {**plan.model_dump(mode="json"), "records": total_records, "users": users}
+    body = {**plan.model_dump(mode="json"), "records": total_records, "users": users,
+            "not_migrated": unmapped}  # fmt: skip
     staging.write_bytes(blob, json.dumps(body, indent=2).encode(), container="reports",
                         content_type=REPORT_NAMES["plan.json"])  # fmt: skip
     return plan.model_copy(update={"report_blob": blob})

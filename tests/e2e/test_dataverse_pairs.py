@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from cli.durable_host import DurableHost, RuntimeStatus
 from orchestrators import names
 from shared.ledger import clients
+from shared.mapping.keys import destination_key
 from tests.e2e.conftest import create_run, upload_export
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -39,5 +42,46 @@ def test_pair_loads_every_accepted_record_and_reconciles(
     assert status.runtime_status == RuntimeStatus.COMPLETED, (status.output, sorted(set(failures)))
     output = status.output
     assert output["state"] == "completed", output
-    assert output["reconciled"], output
-    assert clients.run_store().get(f"run-e2e-{source.replace('_', '-')}").state == "completed"
+    reconciliation = json.loads(clients.staging().read_bytes(
+        output["reports"]["reconciliation"], container="reports"))  # fmt: skip
+    assert output["reconciled"], reconciliation["reasons"]
+    run_id = f"run-e2e-{source.replace('_', '-')}"
+    assert clients.run_store().get(run_id).state == "completed"
+    for kind, counts in output["objects"].items():
+        assert counts["accepted"] + counts["quarantined"] + counts["merged"] == counts["read"]
+        assert counts["staged"] == counts["accepted"], kind  # full mode stages every accepted row
+    assert_quarantine_report(run_id, output)
+    assert_patients_landed_with_owner_account_and_created_on(migration_env, run_id)
+
+
+def assert_quarantine_report(run_id: str, output: dict[str, Any]) -> None:
+    """Every quarantined row is in the report with at least one reason, and no more rows."""
+    raw = clients.staging().read_bytes(f"{run_id}/quarantine.jsonl", container="reports")
+    lines = [json.loads(line) for line in raw.decode().splitlines() if line]
+    assert len(lines) == sum(c["quarantined"] for c in output["objects"].values())
+    assert all(any(f["severity"] == "quarantine" for f in line["findings"]) for line in lines)
+
+
+def assert_patients_landed_with_owner_account_and_created_on(emulator: Any, run_id: str) -> None:
+    """Each staged patient is a contact with an owner, a parent account and its created-on."""
+    staging = clients.staging()
+    patients = [
+        r for page in staging.list_pages(run_id, "patient") for r in staging.read_jsonl(page)
+    ]
+    select = "new_sourceid,_ownerid_value,createdon,_parentcustomerid_value"
+    with emulator.client() as http:
+        response = http.get("contacts", params={
+            "$select": select, "$filter": f"new_migrationrunid eq '{run_id}'",
+        }, headers={"Prefer": "odata.maxpagesize=5000"})  # fmt: skip
+        response.raise_for_status()
+        contacts = {row["new_sourceid"]: row for row in response.json()["value"]}
+    assert patients
+    for patient in patients:
+        key = destination_key(patient["source_system"], "patient", patient["source_id"])
+        contact = contacts[key]
+        assert contact["_ownerid_value"], key
+        assert contact["_parentcustomerid_value"], key
+        if patient.get("created_at_source"):
+            wanted = datetime.fromisoformat(patient["created_at_source"]).astimezone(UTC)
+            got = datetime.fromisoformat(contact["createdon"].replace("Z", "+00:00"))
+            assert got == wanted, key

@@ -12,7 +12,7 @@ from pycep import BicepParser
 
 REPO = Path(__file__).resolve().parents[2]
 INFRA = REPO / "infra"
-SECRET_NAME = re.compile(r"SECRET|PASSWORD|_KEY$|CONNECTION_STRING", re.IGNORECASE)
+SECRET_NAME = re.compile(r"SECRET|PASSWORD|_KEY$|CONNECTION_STRING|DATAVERSE_USERS", re.IGNORECASE)
 KEY_VAULT_REFERENCE = re.compile(r"^@Microsoft\.KeyVault\((VaultName=[^;]+;SecretName=|SecretUri=)")
 
 

@@ -8,7 +8,9 @@ batch never starts with a token about to die) and lets async code wait for it wi
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
+import threading
 import time
 from typing import Any, Protocol
 
@@ -130,10 +132,34 @@ class TokenProvider:
 
 
 def token_source(settings: DataverseSettings, user: ApplicationUser) -> TokenSource:
-    """The msal-backed token source for a configured application user."""
-    if user.credential_kind == "managed_identity":
-        return MsalManagedIdentity(settings, user)
-    return MsalClientCredentials(settings, user)
+    """The msal-backed token source for a configured application user, shared per process.
+
+    Durable activities create a destination per call; sharing the msal application (and its
+    token cache) means they reuse one token until it is due for renewal instead of asking
+    Entra ID every time.
+    """
+    secret = user.client_secret.get_secret_value() if user.client_secret else ""
+    key: tuple[str, ...] = (
+        settings.authority,
+        settings.scope,
+        user.credential_kind,
+        user.client_id or "",
+        str(user.certificate_path or ""),
+        hashlib.sha256(secret.encode()).hexdigest(),
+        str(settings.ca_bundle or ""),
+    )
+    with _SOURCES_LOCK:
+        if key not in _SOURCES:
+            _SOURCES[key] = (
+                MsalManagedIdentity(settings, user)
+                if user.credential_kind == "managed_identity"
+                else MsalClientCredentials(settings, user)
+            )
+        return _SOURCES[key]
+
+
+_SOURCES: dict[tuple[str, ...], TokenSource] = {}
+_SOURCES_LOCK = threading.Lock()
 
 
 def _parse_result(result: dict[str, Any]) -> tuple[str, float]:

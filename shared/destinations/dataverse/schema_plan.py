@@ -70,6 +70,9 @@ def plan_schema(
     actions: list[SchemaAction] = []
     warnings: list[str] = []
     tables = [with_provenance(table, prefix) for table in needs.tables]
+    # Tables this plan creates with notes / activities enabled join the platform's polymorphic
+    # objectid / regardingobjectid lookups when they are created, so those targets are no conflict.
+    created = frozenset(t.name for t in tables if t.custom and t.name not in live.tables)
     new_custom = 0
     for table in tables:
         info = live.tables.get(table.name)
@@ -81,7 +84,7 @@ def plan_schema(
                 warnings.append(f"custom table {table.name} does not use the prefix {prefix}")
             new_custom += 1
             actions.append(SchemaAction(kind="create_table", table=table.name, table_need=table))
-        actions.extend(_column_actions(table, info))
+        actions.extend(_column_actions(table, info, created))
         actions.extend(_key_actions(table, info, warnings))
     total = len(set(live_custom_tables)) + new_custom
     if total > SALES_PROFESSIONAL_CUSTOM_TABLES:
@@ -105,7 +108,12 @@ SYSTEM_COLUMNS = frozenset({
 })  # fmt: skip
 
 
-def _column_actions(table: TableNeed, info: TableInfo | None) -> list[SchemaAction]:
+POLYMORPHIC_PARENTS = frozenset({"objectid", "regardingobjectid"})
+
+
+def _column_actions(
+    table: TableNeed, info: TableInfo | None, created: frozenset[str] = frozenset()
+) -> list[SchemaAction]:
     actions: list[SchemaAction] = []
     primary = info.primary_name if info is not None else table.primary_name_column
     for column in table.columns:
@@ -121,6 +129,10 @@ def _column_actions(table: TableNeed, info: TableInfo | None) -> list[SchemaActi
                 SchemaAction(kind=kind, table=table.name, column=column, state=state, note=note)
             )
             continue
+        if column.name in POLYMORPHIC_PARENTS and column.targets:
+            column = column.model_copy(
+                update={"targets": [t for t in column.targets if t not in created]}
+            )
         problem = _incompatibility(column, live)
         if problem:
             actions.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -95,3 +96,38 @@ def test_a_refused_token_is_terminal_and_names_only_the_error_code() -> None:
         asyncio.run(TokenProvider(Refusing()).token())
     assert caught.value.service_code == "invalid_client"
     assert "abc123" not in str(caught.value.to_dict())
+
+
+def test_token_sources_are_shared_per_app_registration() -> None:
+    from shared.destinations.dataverse.auth import token_source
+
+    def settings(secret: str) -> DataverseSettings:
+        return DataverseSettings(
+            org_url="https://clinic.crm.dynamics.com",
+            tenant_id="t",
+            users=[{"client_id": "app", "client_secret": secret}],  # type: ignore[list-item]
+        )
+
+    first, again, rotated = settings("s1"), settings("s1"), settings("s2")
+    assert token_source(first, first.users[0]) is token_source(again, again.users[0])
+    assert token_source(first, first.users[0]) is not token_source(rotated, rotated.users[0])
+
+
+def test_certificate_credentials_carry_the_key_and_public_certificate(tmp_path: Path) -> None:
+    import trustme
+
+    from shared.destinations.dataverse.auth import _client_credential
+    from shared.destinations.dataverse.settings import ApplicationUser
+
+    cert = trustme.CA().issue_cert("clinicferry.example")
+    pem = tmp_path / "app.pem"
+    pem.write_bytes(cert.private_key_pem.bytes() + cert.cert_chain_pems[0].bytes())
+    user = ApplicationUser(client_id="app", certificate_path=pem)
+
+    credential = _client_credential(user)
+
+    assert user.credential_kind == "certificate"
+    assert "PRIVATE KEY" in credential["private_key"]
+    assert credential["public_certificate"].startswith("-----BEGIN CERTIFICATE-----")
+    pfx = ApplicationUser(client_id="app", certificate_path=tmp_path / "app.pfx")
+    assert _client_credential(pfx)["private_key_pfx_path"].endswith("app.pfx")
