@@ -6,11 +6,8 @@ runs on the local Durable host against Azurite and the Dataverse emulator, with 
 installed as the app installs it at start-up. Afterwards no sentinel, and neither of the
 destination's client secrets, may appear in any log line, in the task hub (inputs, outputs,
 custom status, history, queues), in the run's `runs` and `audit` rows, or in a report that is
-meant to be value-free. As a control, the staged pages must carry
-the sentinels: the values really went through the pipeline.
-
-Whether the run completes is asserted by test_dataverse_pairs; this test holds whatever the
-outcome, because failure paths (error messages, failed activities) must not leak either.
+meant to be value-free. As controls, the run completes, the staged pages carry the sentinels
+and the sentinel patient is a contact in the CRM: the values really went through the pipeline.
 """
 
 from __future__ import annotations
@@ -26,7 +23,7 @@ import pytest
 from azure.data.tables import TableServiceClient
 from azure.storage.blob import BlobServiceClient
 
-from cli.durable_host import DurableHost
+from cli.durable_host import DurableHost, RuntimeStatus
 from orchestrators import names
 from shared.ledger import clients
 from shared.pipeline.reports import REPORT_NAMES, report_blob_name
@@ -100,7 +97,8 @@ def test_sentinel_patient_values_reach_no_log_history_row_or_value_free_report(
         "options": {"auto_confirm": True, "apply_schema": True, "page_size": 200},
     }  # fmt: skip
     migration_host.start_new(names.MIGRATION, start, instance_id=RUN_ID)
-    migration_host.wait_for(RUN_ID, timeout=600)
+    status = migration_host.wait_for(RUN_ID, timeout=600)
+    assert status.runtime_status == RuntimeStatus.COMPLETED, status.output
 
     staged = "\n".join(
         gzip.decompress(clients.staging().read_bytes(name)).decode()
@@ -121,6 +119,11 @@ def test_sentinel_patient_values_reach_no_log_history_row_or_value_free_report(
         scanner.check_text(f"report {name}", data.decode("utf-8", "replace"))
     assert scanner.log_lines, "no log line was captured: the capture is not working"
     scanner.assert_clean()
+    # Last, so the test's own query (the sentinel in a URL) is not among the scanned log lines.
+    with migration_env.client() as crm:
+        query = {"$filter": f"lastname eq '{PATIENT['last_name']}'", "$select": "firstname"}
+        contacts = crm.get("contacts", params=query).json()["value"]
+    assert [c["firstname"] for c in contacts] == [PATIENT["first_name"]]
 
 
 def _staged_pages(connection_string: str) -> list[str]:
