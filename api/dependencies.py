@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from shared.ledger.clients import reset, run_store, staging
+from shared.ledger.clients import audit_ledger, reset, run_store, staging
 
-__all__ = ["reset", "run_store", "staging"]
+__all__ = ["audit_ledger", "reset", "run_store", "staging"]

@@ -13,11 +13,11 @@ from typing import Any, Literal
 
 import azure.durable_functions as df
 import azure.functions as func
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from api import dependencies
-from api.principal import Forbidden, Unauthenticated, require_role
-from api.responses import error, json_response, read_json_body, validation_error
+from api.principal import READER_ROLES, Forbidden, Role, Unauthenticated, require_role
+from api.responses import bad_request, error, json_response, read_json_body, report_response
 from orchestrators import names
 from shared.ledger import RunRecord
 from shared.mapping.loader import MapError
@@ -51,7 +51,7 @@ def _known_run(run_id: str) -> RunRecord | None:
         return None
 
 
-def _guarded(role: Literal["Migration.Operator", "Migration.Approver"], req: func.HttpRequest
+def _guarded(role: Role | tuple[Role, ...], req: func.HttpRequest
              ) -> tuple[str | None, func.HttpResponse | None]:  # fmt: skip
     try:
         return require_role(req, role).name, None
@@ -72,9 +72,7 @@ async def start_migration(req: func.HttpRequest, client: df.DurableOrchestration
     try:
         request = StartRequest.model_validate(read_json_body(req))
     except ValueError as exc:
-        if isinstance(exc, ValidationError):
-            return validation_error(exc)
-        return error(400, str(exc))
+        return bad_request(exc)
     run_id = f"run-{uuid.uuid4().hex[:16]}"
     start = StartRun(run_id=run_id, started_by=caller or "unknown", **request.model_dump())
     now = datetime.now(UTC)
@@ -96,6 +94,9 @@ async def start_migration(req: func.HttpRequest, client: df.DurableOrchestration
 async def migration_status(req: func.HttpRequest, client: df.DurableOrchestrationClient
                            ) -> func.HttpResponse:  # fmt: skip
     """The run's state, counters and the orchestration's progress."""
+    _, denied = _guarded(READER_ROLES, req)
+    if denied:
+        return denied
     run_id = req.route_params["run_id"]
     run = _known_run(run_id)
     if run is None:
@@ -122,6 +123,9 @@ async def migration_status(req: func.HttpRequest, client: df.DurableOrchestratio
 @bp.route(route="migrations/{run_id}/reports/{name}", methods=["GET"])
 async def migration_report(req: func.HttpRequest) -> func.HttpResponse:
     """One of the run's reports (a fixed list of names: no paths, no traversal)."""
+    _, denied = _guarded(READER_ROLES, req)
+    if denied:
+        return denied
     run_id, name = req.route_params["run_id"], req.route_params["name"]
     if name not in REPORT_NAMES:
         return error(404, "no such report", available=sorted(REPORT_NAMES))
@@ -133,13 +137,15 @@ async def migration_report(req: func.HttpRequest) -> func.HttpResponse:
         )
     except KeyError:
         return error(404, "the report has not been written yet")
-    return func.HttpResponse(data, mimetype=REPORT_NAMES[name].split(";")[0],
-                             headers={"Cache-Control": "no-store"})  # fmt: skip
+    return report_response(data, REPORT_NAMES[name])
 
 
 @bp.route(route="migrations/{run_id}/proposal", methods=["GET"])
 async def migration_proposal(req: func.HttpRequest) -> func.HttpResponse:
     """The proposed map for review (JSON)."""
+    _, denied = _guarded(READER_ROLES, req)
+    if denied:
+        return denied
     run_id = req.route_params["run_id"]
     if _known_run(run_id) is None:
         return error(404, "no such migration run")
@@ -182,9 +188,7 @@ async def confirm_migration_map(req: func.HttpRequest, client: df.DurableOrchest
         fields = [{"field": path or "(map)", "message": message} for path, message in exc.problems]
         return error(400, "the map is not valid", fields=fields)
     except ValueError as exc:
-        if isinstance(exc, ValidationError):
-            return validation_error(exc)
-        return error(400, str(exc))
+        return bad_request(exc)
     await client.raise_event(run_id, names.MAP_CONFIRMED_EVENT,
                              confirmation.model_dump(mode="json"))  # fmt: skip
     return json_response({"id": run_id, "confirmedMapHash": confirmation.confirmed_map_hash,

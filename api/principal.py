@@ -2,7 +2,9 @@
 
 App Service strips these headers from outside requests and sets them itself, so they can be
 trusted when authentication is on. `Migration.Operator` starts, cancels and rolls back runs;
-`Migration.Approver` confirms maps and signs off samples.
+`Migration.Approver` confirms maps and signs off samples. Reading a run (status, proposal,
+reports, report links) needs either role: the reports carry patient values, so a signed-in user
+with neither role of this app gets 403, never the data.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from typing import Literal
 
 import azure.functions as func
 
+from api.responses import error
+
 Role = Literal["Migration.Operator", "Migration.Approver"]
+READER_ROLES: tuple[Role, ...] = ("Migration.Operator", "Migration.Approver")
 PRINCIPAL_HEADER = "x-ms-client-principal"
 REQUIRE_PRINCIPAL_SETTING = "CLINICFERRY_REQUIRE_PRINCIPAL"
 
@@ -62,9 +67,21 @@ def principal_of(req: func.HttpRequest) -> Principal:
                                                           "Migration.Approver"}))  # fmt: skip
 
 
-def require_role(req: func.HttpRequest, role: Role) -> Principal:
-    """The caller's principal if it holds `role`, else Forbidden."""
+def require_role(req: func.HttpRequest, role: Role | tuple[Role, ...]) -> Principal:
+    """The caller's principal if it holds `role` (or one of several), else Forbidden."""
+    wanted = (role,) if isinstance(role, str) else role
     principal = principal_of(req)
-    if role not in principal.roles:
-        raise Forbidden(f"requires the {role} role")
+    if principal.roles.isdisjoint(wanted):
+        raise Forbidden(f"requires the {' or '.join(wanted)} role")
     return principal
+
+
+def check_roles(req: func.HttpRequest, roles: Role | tuple[Role, ...]) -> func.HttpResponse | None:
+    """None when the caller holds one of `roles`, else the 401 or 403 response to return."""
+    try:
+        require_role(req, roles)
+    except Unauthenticated as exc:
+        return error(401, str(exc))
+    except Forbidden as exc:
+        return error(403, str(exc))
+    return None

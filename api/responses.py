@@ -1,4 +1,4 @@
-"""JSON responses and the error shapes the portal gets: field-level 400s, 401, 403, 404."""
+"""JSON responses and the error shapes the portal gets: field-level 400s, 401, 403, 404, 413."""
 
 from __future__ import annotations
 
@@ -9,6 +9,20 @@ import azure.functions as func
 from pydantic import ValidationError
 
 MAX_BODY_BYTES = 256 * 1024
+# A report (diff.html above all) shows text from the export: the browser must not run anything in
+# it, sniff it into another type, or let another site frame it.
+REPORT_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": (
+        "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        "frame-ancestors 'none'"
+    ),
+}
+
+
+class BodyTooLarge(ValueError):
+    """The request body is over `MAX_BODY_BYTES` (HTTP 413)."""
 
 
 def json_response(body: Any, status_code: int = 200, **headers: str) -> func.HttpResponse:
@@ -17,8 +31,13 @@ def json_response(body: Any, status_code: int = 200, **headers: str) -> func.Htt
         json.dumps(body, default=str),
         status_code=status_code,
         mimetype="application/json",
-        headers={"Cache-Control": "no-store", **headers},
+        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", **headers},
     )
+
+
+def report_response(data: bytes, content_type: str) -> func.HttpResponse:
+    """A stored report served inert: sandboxed, no scripts, no sniffing, no caching."""
+    return func.HttpResponse(data, mimetype=content_type.split(";")[0], headers=REPORT_HEADERS)
 
 
 def error(status_code: int, message: str, **extra: Any) -> func.HttpResponse:
@@ -39,7 +58,7 @@ def read_json_body(req: func.HttpRequest, *, required: bool = True) -> Any:
     """The request's JSON body; raises ValueError for oversized, non-JSON or missing bodies."""
     raw = req.get_body() or b""
     if len(raw) > MAX_BODY_BYTES:
-        raise ValueError(f"the body is larger than {MAX_BODY_BYTES} bytes")
+        raise BodyTooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
     if not raw:
         if required:
             raise ValueError("a JSON body is required")
@@ -48,3 +67,10 @@ def read_json_body(req: func.HttpRequest, *, required: bool = True) -> Any:
         return json.loads(raw)
     except ValueError:
         raise ValueError("the body is not valid JSON") from None
+
+
+def bad_request(exc: ValueError) -> func.HttpResponse:
+    """The response for a body that could not be read or validated: 413, field-level 400, or 400."""
+    if isinstance(exc, ValidationError):
+        return validation_error(exc)
+    return error(413 if isinstance(exc, BodyTooLarge) else 400, str(exc))

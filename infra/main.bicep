@@ -144,6 +144,7 @@ module functionApp 'app/function.bicep' = {
     dataverseUrl: dataverseUrl
     dataverseTenantId: dataverseTenantId
     fallbackOwnerEmail: fallbackOwnerEmail
+    retentionDays: stagingRetentionDays
   }
 }
 

@@ -18,6 +18,8 @@ param appSubnetId string
 param dataverseUrl string
 param dataverseTenantId string
 param fallbackOwnerEmail string
+@description('Days after which finished runs\' blobs and Durable histories are purged by the housekeeping timer.')
+param retentionDays int
 
 var isFlex = hostingPlan == 'FlexConsumption'
 
@@ -37,6 +39,9 @@ var appSettings = {
   CLINICFERRY_DATAVERSE_USERS: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=dataverse-application-users)'
   CLINICFERRY_SALESFORCE_JWT_PRIVATE_KEY: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=salesforce-jwt-key)'
   CLINICFERRY_FALLBACK_OWNER_EMAIL: fallbackOwnerEmail
+  CLINICFERRY_RETENTION_DAYS: string(retentionDays)
+  CLINICFERRY_HOUSEKEEPING_SCHEDULE: '0 30 2 * * *' // daily, 02:30 UTC (NCRONTAB, six fields)
+  CLINICFERRY_REPORT_LINK_MINUTES: '15'
 }
 var premiumSettings = {
   FUNCTIONS_EXTENSION_VERSION: '~4'

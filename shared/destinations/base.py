@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import csv
 import io
 import json
 from collections import Counter
@@ -20,6 +19,7 @@ from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.destinations.schema import DestinationSchema, SchemaNeeds, SchemaPlan
+from shared.quality.formulas import neutralising_writer
 
 RecordStatus = Literal["created", "updated", "unchanged", "rejected", "deleted", "restored"]
 OwnerStatus = Literal["matched", "disabled", "unmatched"]
@@ -136,9 +136,9 @@ class OwnerReport(BaseModel):
         return json.dumps({"summary": self.summary(), **self.model_dump()}, indent=2) + "\n"
 
     def to_csv(self) -> str:
-        """One row per source e-mail: email, status, user_id, owner_id."""
+        """One row per source e-mail: email, status, user_id, owner_id (formulas neutralised)."""
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = neutralising_writer(out, lineterminator="\n")
         writer.writerow(["email", "status", "user_id", "owner_id"])
         for m in self.matches:
             writer.writerow([m.email, m.status, m.user_id or "", m.owner_id])

@@ -143,6 +143,22 @@ class AuditLedger:
         """Operation counts for a run, the ledger-side figures reconciliation compares."""
         return dict(Counter(row.operation for row in self.rows(run_id, table)))
 
+    def delete_run(self, run_id: str) -> int:
+        """Deletes every audit row of a run (purge), partition by partition; returns the count."""
+        low, high = prefix_range(join_key(run_id))
+        by_partition: dict[str, list[dict[str, Any]]] = {}
+        for entity in self._table.query_entities(
+            "PartitionKey ge @low and PartitionKey lt @high",
+            parameters={"low": low, "high": high}, select=["PartitionKey", "RowKey"],
+        ):  # fmt: skip
+            key = {"PartitionKey": entity["PartitionKey"], "RowKey": entity["RowKey"]}
+            by_partition.setdefault(str(entity["PartitionKey"]), []).append(key)
+        for rows in by_partition.values():
+            for start in range(0, len(rows), TRANSACTION_LIMIT):
+                chunk = rows[start : start + TRANSACTION_LIMIT]
+                self._table.submit_transaction([("delete", row) for row in chunk])
+        return sum(len(rows) for rows in by_partition.values())
+
     def tables_touched(self, run_id: str) -> list[str]:
         """Names of the destination tables the run has audit rows for."""
         low, high = prefix_range(join_key(run_id))

@@ -7,6 +7,7 @@ not allowed raises instead of silently rewriting history.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -17,6 +18,8 @@ from pydantic import BaseModel, Field
 
 RUNS_TABLE = "runs"
 RUN_PARTITION = "run"
+# The shape `StartRun.run_id` allows; an id of any other shape cannot name a run (route input).
+RUN_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 RunState = Literal[
     "created",
@@ -101,7 +104,9 @@ class RunStore:
         return run
 
     def get(self, run_id: str) -> RunRecord:
-        """The run, or KeyError naming the run id."""
+        """The run, or KeyError naming the run id (also for ids no run can have)."""
+        if not RUN_ID.fullmatch(run_id):
+            raise KeyError("no run has an id of that shape")
         try:
             return _from_entity(dict(self._table.get_entity(RUN_PARTITION, run_id)))
         except ResourceNotFoundError:
@@ -150,6 +155,10 @@ class RunStore:
             except ResourceModifiedError:
                 continue
         raise RuntimeError(f"run {run_id}: counter update kept conflicting")
+
+    def delete(self, run_id: str) -> None:
+        """Removes the run's row (purge); deleting a run that does not exist is a no-op."""
+        self._table.delete_entity(RUN_PARTITION, run_id)
 
     def list(self, state: RunState | None = None) -> list[RunRecord]:
         """All runs, optionally only those in one state."""

@@ -12,11 +12,14 @@ import gzip
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
+
+from shared.ledger.links import DownloadLink, signed_download_link
 
 STAGING_CONTAINER = "staging"
 REPORTS_CONTAINER = "reports"
@@ -92,6 +95,20 @@ class BlobStaging:
             return self._container(container).download_blob(blob_name).readall()
         except ResourceNotFoundError:
             raise KeyError(f"blob {container}/{blob_name} does not exist") from None
+
+    def download_link(self, blob_name: str, *, container: str = REPORTS_CONTAINER,
+                      valid_for: timedelta) -> DownloadLink:  # fmt: skip
+        """A short-lived read-only link to one existing blob, or KeyError naming the blob."""
+        blob = self._container(container).get_blob_client(blob_name)
+        try:
+            properties = blob.get_blob_properties()
+        except ResourceNotFoundError:
+            raise KeyError(f"blob {container}/{blob_name} does not exist") from None
+        return signed_download_link(
+            self._service, container, blob_name, valid_for=valid_for,
+            filename=blob_name.rsplit("/", 1)[-1],
+            content_type=properties.content_settings.content_type,
+        )  # fmt: skip
 
     def download_prefix(self, prefix: str, destination: Path) -> list[Path]:
         """Copies every staging blob under `prefix/` to `destination`, keeping relative paths."""

@@ -1,20 +1,19 @@
 """Entries with `operation: export` (e.g. claims for an external billing system): CSV + JSON.
 
 The export carries the same columns the map produced, one row per record, with the source key.
-Text that a spreadsheet would run as a formula is neutralised in the CSV (JSON keeps it as is).
+Text that a spreadsheet would run as a formula is neutralised in the CSV (JSON keeps it as is);
+phone numbers and amounts such as "+44 20 7946 0958" or "-12.50" stay as they are.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from shared.mapping.results import Row
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from shared.quality.formulas import neutralising_writer
 
 
 def export_columns(rows: Sequence[Row]) -> list[str]:
@@ -28,8 +27,6 @@ def export_columns(rows: Sequence[Row]) -> list[str]:
 def _csv_cell(value: Any) -> Any:
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
     if isinstance(value, bool):
         return "true" if value else "false"
     return value
@@ -51,7 +48,7 @@ def write_export(rows: Sequence[Row], directory: Path | str, name: str) -> tuple
     columns = export_columns(rows)
     csv_path, json_path = target / f"{name}.csv", target / f"{name}.json"
     with csv_path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = neutralising_writer(handle)
         writer.writerow(columns)
         for row in rows:
             writer.writerow([_csv_cell(row.payload.get(c)) for c in columns])

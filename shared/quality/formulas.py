@@ -3,13 +3,17 @@
 A cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return is read by Excel, LibreOffice
 and Google Sheets as a formula (OWASP "CSV Injection"). Text like "-" or "+44 20 7946 0958" or
 "-12.50" (only digits, spaces and number punctuation after the sign) cannot call anything and is
-left alone, so phone numbers and amounts stay readable. Report writers call `neutralise_formula`
-on every text cell of a CSV/XLSX output; the quality profile flags the same values in the data.
+left alone, so phone numbers and amounts stay readable. Every CSV the product writes goes through
+`neutralising_writer` (a test fails on a bare `csv.writer` elsewhere); an XLSX writer would call
+`neutralise_cell` per cell. The quality profile flags the same values in the data.
 """
 
 from __future__ import annotations
 
+import csv
 import re
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 FORMULA_TRIGGERS = frozenset("=+-@\t\r")
 _HARMLESS = re.compile(r"[+-][\d\s().,/-]*")
@@ -49,3 +53,36 @@ def neutralise_cell(value: object) -> object:
         The neutralised string, or the value unchanged when it is not a string.
     """
     return neutralise_formula(value) if isinstance(value, str) else value
+
+
+class _TextSink(Protocol):
+    def write(self, text: str, /) -> Any: ...
+
+
+class NeutralisingWriter:
+    """A `csv.writer` whose every cell goes through `neutralise_cell` first."""
+
+    def __init__(self, handle: _TextSink, **fmtparams: Any) -> None:
+        self._writer = csv.writer(handle, **fmtparams)
+
+    def writerow(self, row: Iterable[object]) -> None:
+        """Writes one row, formula-like text neutralised."""
+        self._writer.writerow([neutralise_cell(cell) for cell in row])
+
+    def writerows(self, rows: Iterable[Iterable[object]]) -> None:
+        """Writes several rows, formula-like text neutralised."""
+        for row in rows:
+            self.writerow(row)
+
+
+def neutralising_writer(handle: _TextSink, **fmtparams: Any) -> NeutralisingWriter:
+    """The CSV writer every report and export uses (same arguments as `csv.writer`).
+
+    Args:
+        handle: a text stream opened with `newline=""` (or a StringIO).
+        **fmtparams: `csv.writer` dialect options, e.g. `lineterminator="\\n"`.
+
+    Returns:
+        A writer with `writerow` / `writerows` that neutralise every text cell.
+    """
+    return NeutralisingWriter(handle, **fmtparams)

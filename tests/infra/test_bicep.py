@@ -57,6 +57,16 @@ def test_function_app_is_https_only_tls12_with_identity_storage() -> None:
     assert "AzureWebJobsStorage__accountName" in settings
 
 
+def test_housekeeping_and_report_link_settings_are_set() -> None:
+    settings = parse("app/function.bicep")["variables"]["appSettings"]["value"]
+    schedule = settings["CLINICFERRY_HOUSEKEEPING_SCHEDULE"]
+    assert len(schedule.split()) == 6  # NCRONTAB has a seconds field
+    assert settings["CLINICFERRY_REPORT_LINK_MINUTES"] == "15"
+    assert "CLINICFERRY_RETENTION_DAYS" in settings
+    params = parse("main.bicep")["modules"]["functionApp"]["config"]["params"]
+    assert params["retentionDays"] == "stagingRetentionDays"
+
+
 def test_no_secret_in_app_settings_only_key_vault_references() -> None:
     settings = parse("app/function.bicep")["variables"]["appSettings"]["value"]
     secret_like = {k: v for k, v in settings.items() if SECRET_NAME.search(k)}

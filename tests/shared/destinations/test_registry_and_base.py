@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 
 import pytest
 
@@ -65,3 +67,13 @@ def test_owner_report_falls_back_for_unknown_emails() -> None:
     )
     assert report.owner_for(" A@X ") == "u-1"
     assert report.owner_for("b@x") == "u-0"
+
+
+def test_the_owner_report_csv_neutralises_formula_like_emails() -> None:
+    report = OwnerReport(
+        fallback_owner_email="owner@clinic.example", fallback_owner_id="u-1",
+        matches=[OwnerMatch(email="=HYPERLINK(\"http://x\")@x.com", status="unmatched",
+                            owner_id="u-1")],
+    )  # fmt: skip
+    rows = list(csv.reader(io.StringIO(report.to_csv())))
+    assert rows[1][0] == '\'=HYPERLINK("http://x")@x.com'
