@@ -6,11 +6,23 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from activities.migration import bp as migration_activities
+from api.housekeeping import bp as housekeeping
 from api.migrations import bp as migrations_api
+from api.report_links import bp as report_links
 from orchestrators.load_table import bp as load_table
 from orchestrators.migration import bp as migration
+from shared.telemetry import install_phi_filter
+
+install_phi_filter()  # before anything logs: no patient value reaches a log line or telemetry
 
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
 
-for blueprint in (migration, load_table, migration_activities, migrations_api):
+for blueprint in (
+    migration,
+    load_table,
+    migration_activities,
+    migrations_api,
+    report_links,
+    housekeeping,
+):
     app.register_functions(blueprint)

@@ -8,6 +8,7 @@ import pkgutil
 import sys
 
 import cli.commands
+from shared.telemetry import install_phi_filter
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    install_phi_filter()
     args = build_parser().parse_args(argv)
     return int(args.run(args) or 0)
 
