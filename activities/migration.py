@@ -8,7 +8,8 @@ import azure.durable_functions as df
 
 from orchestrators import names
 from shared.ledger import clients
-from shared.pipeline import extract, gates, load, plan, proposal, reconcile
+from shared.pipeline import extract, gates, load, plan, proposal
+from shared.pipeline import reconcile as reconciliation
 from shared.pipeline.messages import (
     ExtractResult,
     LoadBatch,
@@ -94,11 +95,11 @@ def load_batch(payload: Payload) -> Payload:
 
 
 @bp.activity_trigger(input_name="payload", activity=names.RECONCILE)
-def reconcile_run(payload: Payload) -> Payload:
+def reconcile(payload: Payload) -> Payload:
     """Counts source vs ledger vs destination."""
     start, _ = _start(payload)
     totals: dict[str, dict[str, int]] = payload["totals"]
-    result = reconcile.reconcile(
+    result = reconciliation.reconcile(
         start, clients.staging(), clients.audit_ledger(),
         ExtractResult.model_validate(payload["extract"]),
         LoadPlan.model_validate(payload["plan"]), totals, payload.get("load_seconds"),

@@ -5,19 +5,12 @@ from __future__ import annotations
 from orchestrators import names
 
 
-def test_every_named_activity_and_orchestrator_is_registered() -> None:
+def test_every_named_activity_and_orchestrator_is_registered_with_its_trigger() -> None:
     from function_app import app
 
-    registered = {function.get_function_name() for function in app.get_functions()}
-    assert set(names.ACTIVITIES) <= registered
-    assert set(names.ORCHESTRATORS) <= registered
-
-
-def test_activities_and_orchestrators_carry_the_right_triggers() -> None:
-    from function_app import app
-
+    # Azure calls activities and orchestrators by function name: they must match the names used.
     triggers = {
         f.get_function_name(): {b.type for b in f.get_bindings()} for f in app.get_functions()
     }
-    assert all("activityTrigger" in triggers[name] for name in names.ACTIVITIES)
-    assert all("orchestrationTrigger" in triggers[name] for name in names.ORCHESTRATORS)
+    assert all("activityTrigger" in triggers.get(name, set()) for name in names.ACTIVITIES)
+    assert all("orchestrationTrigger" in triggers.get(name, set()) for name in names.ORCHESTRATORS)
