@@ -32,15 +32,20 @@ class LocalServices:
         self.azurite.stop()
 
 
-def start_local_services(state_dir: Path, *, time_scale: float = 0.0) -> LocalServices:
-    """Starts Azurite (data under `state_dir`) and an in-memory HTTPS Dataverse emulator.
+def start_local_services(
+    state_dir: Path, *, time_scale: float = 0.0, keep_destination: bool = False
+) -> LocalServices:
+    """Starts Azurite (data under `state_dir`) and an HTTPS Dataverse emulator.
 
     Args:
         state_dir: where Azurite keeps its files and the emulator writes its CA certificate.
         time_scale: the emulator's service-protection time scale (0 = no throttling delays).
+        keep_destination: keep the emulator's data under `state_dir` too, so a later command
+            sees what an earlier one loaded (otherwise it starts empty, in memory).
     """
     azurite = start_azurite(state_dir / "azurite")
-    config = EmulatorConfig(time_scale=time_scale, key_activation_s=0.2)
+    data_dir = state_dir / "dataverse" if keep_destination else None
+    config = EmulatorConfig(time_scale=time_scale, key_activation_s=0.2, data_dir=data_dir)
     dataverse = start_in_thread(config, https=True, cert_dir=state_dir / "dataverse")
     users = [{"client_id": u.client_id, "client_secret": u.client_secret}
              for u in dataverse.users]  # fmt: skip
