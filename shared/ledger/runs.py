@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -116,34 +117,24 @@ class RunStore:
         self, run_id: str, to: RunState, *, reason: str | None = None, **updates: Any
     ) -> RunRecord:
         """Moves a run to `to` (repeating the current state is allowed: activities may replay)."""
-        for _ in range(5):
-            entity = self._table.get_entity(RUN_PARTITION, run_id)
-            run = _from_entity(dict(entity))
+
+        def move(run: RunRecord) -> dict[str, Any]:
             if to != run.state and to not in ALLOWED_TRANSITIONS[run.state]:
                 raise InvalidTransition(f"run {run_id}: {run.state} -> {to} is not allowed")
-            changed = run.model_copy(
-                update={"state": to, "reason": reason, "updated_at": datetime.now(UTC), **updates}
-            )
-            try:
-                self._table.update_entity(
-                    _to_entity(changed),
-                    mode=UpdateMode.REPLACE,
-                    etag=entity.metadata["etag"],
-                    match_condition=MatchConditions.IfNotModified,
-                )
-                return changed
-            except ResourceModifiedError:
-                continue
-        raise RuntimeError(f"run {run_id}: state update kept conflicting")
+            return {"state": to, "reason": reason, **updates}
+
+        return self._update(run_id, move)
 
     def set_counters(self, run_id: str, counters: dict[str, int]) -> RunRecord:
         """Replaces the counters with values derived from the ledger (idempotent on replay)."""
+        return self._update(run_id, lambda _: {"counters": dict(counters)})
+
+    def _update(self, run_id: str, change: Callable[[RunRecord], dict[str, Any]]) -> RunRecord:
+        """Read, change, write back if nobody wrote in between (ETag); retried on conflict."""
         for _ in range(5):
             entity = self._table.get_entity(RUN_PARTITION, run_id)
             run = _from_entity(dict(entity))
-            changed = run.model_copy(
-                update={"counters": dict(counters), "updated_at": datetime.now(UTC)}
-            )
+            changed = run.model_copy(update={**change(run), "updated_at": datetime.now(UTC)})
             try:
                 self._table.update_entity(
                     _to_entity(changed),
@@ -154,7 +145,7 @@ class RunStore:
                 return changed
             except ResourceModifiedError:
                 continue
-        raise RuntimeError(f"run {run_id}: counter update kept conflicting")
+        raise RuntimeError(f"run {run_id}: update kept conflicting")
 
     def delete(self, run_id: str) -> None:
         """Removes the run's row (purge); deleting a run that does not exist is a no-op."""
