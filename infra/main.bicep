@@ -39,6 +39,9 @@ param dataverseTenantId string = ''
 @description('E-mail of the active destination user that owns records whose owner cannot be matched.')
 param fallbackOwnerEmail string = ''
 
+@description('Entra app registration (client id) for App Service authentication of the portal API; empty = function keys only. Check Easy Auth support on Flex Consumption in your region, or use ElasticPremium.')
+param authClientId string = ''
+
 @description('Maximum instances of the Flex Consumption app (bounds parallel writes to the destination).')
 param maximumInstanceCount int = 40
 
@@ -145,6 +148,7 @@ module functionApp 'app/function.bicep' = {
     dataverseTenantId: dataverseTenantId
     fallbackOwnerEmail: fallbackOwnerEmail
     retentionDays: stagingRetentionDays
+    authClientId: authClientId
   }
 }
 

@@ -20,6 +20,8 @@ param dataverseTenantId string
 param fallbackOwnerEmail string
 @description('Days after which finished runs\' blobs and Durable histories are purged by the housekeeping timer.')
 param retentionDays int
+@description('Client id of the Entra app registration for App Service authentication; empty = function keys only.')
+param authClientId string = ''
 
 var isFlex = hostingPlan == 'FlexConsumption'
 
@@ -40,6 +42,8 @@ var appSettings = {
   CLINICFERRY_SALESFORCE_JWT_PRIVATE_KEY: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=salesforce-jwt-key)'
   CLINICFERRY_FALLBACK_OWNER_EMAIL: fallbackOwnerEmail
   CLINICFERRY_RETENTION_DAYS: string(retentionDays)
+  // With App Service authentication on, every portal call must carry an Entra principal.
+  CLINICFERRY_REQUIRE_PRINCIPAL: empty(authClientId) ? 'false' : 'true'
   CLINICFERRY_HOUSEKEEPING_SCHEDULE: '0 30 2 * * *' // daily, 02:30 UTC (NCRONTAB, six fields)
   CLINICFERRY_REPORT_LINK_MINUTES: '15'
 }
@@ -125,6 +129,40 @@ resource scm 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01'
   parent: app
   name: 'scm'
   properties: { allow: false }
+}
+
+// App Service authentication (Easy Auth): Entra ID sign-in required, app roles
+// Migration.Operator / Migration.Approver arrive in X-MS-CLIENT-PRINCIPAL for api/principal.py.
+resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(authClientId)) {
+  // checkov:skip=CKV_AZURE_66: site-config check misapplied to the authsettingsV2 resource (this resource is the authentication)
+  // checkov:skip=CKV_AZURE_63: site-config check misapplied to the authsettingsV2 resource (this resource is the authentication)
+  // checkov:skip=CKV_AZURE_222: site-config check misapplied to the authsettingsV2 resource (this resource is the authentication)
+  // checkov:skip=CKV_AZURE_80: site-config check misapplied to the authsettingsV2 resource (this resource is the authentication)
+  // checkov:skip=CKV_AZURE_13: site-config check misapplied to the authsettingsV2 resource (this resource is the authentication)
+  // checkov:skip=CKV_AZURE_88: site-config check misapplied to the authsettingsV2 resource (this resource is the authentication)
+  // checkov:skip=CKV_AZURE_65: site-config check misapplied to the authsettingsV2 resource (this resource is the authentication)
+  parent: app
+  name: 'authsettingsV2'
+  properties: {
+    platform: { enabled: true }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+      excludedPaths: ['/api/health']
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: authClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: { allowedAudiences: ['api://${authClientId}'] }
+      }
+    }
+    login: { tokenStore: { enabled: false } }
+    httpSettings: { requireHttps: true }
+  }
 }
 
 output name string = app.name

@@ -106,3 +106,14 @@ def test_azd_layout_is_complete() -> None:
     parameters = json.loads((INFRA / "main.parameters.json").read_text())["parameters"]
     declared = parse("main.bicep")["parameters"]
     assert set(parameters) <= set(declared)
+
+
+def test_app_service_authentication_requires_entra_sign_in_when_configured() -> None:
+    template = parse("app/function.bicep")
+    auth = template["resources"]["auth"]["config"]
+    props = auth["config"]["properties"] if "config" in auth else auth["properties"]
+    assert props["globalValidation"]["requireAuthentication"] is True
+    assert props["globalValidation"]["unauthenticatedClientAction"] == "Return401"
+    assert props["httpSettings"]["requireHttps"] is True
+    settings = template["variables"]["appSettings"]["value"]
+    assert "CLINICFERRY_REQUIRE_PRINCIPAL" in settings
