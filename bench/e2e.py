@@ -98,12 +98,13 @@ def main() -> int:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     longest = max(metrics.history_length.values() or [0])
     print(f"{rows:,} source rows, {written:,} records written in {wall:.1f} s "
-          f"({written / wall:,.0f} records/s); peak RSS {peak_mb:,.0f} MB; replay share "
-          f"{metrics.replay_share:.1%}; longest history {longest} events; "
+          f"({written / wall:,.0f} records/s); peak RSS {peak_mb:,.0f} MB; replay "
+          f"{metrics.replay_seconds:.2f} s ({metrics.replay_share:.2%}); longest history {longest} events; "
           f"reconciled={status.output['reconciled']}")  # fmt: skip
     print(f"RESULT source_rows={rows} records_written={written} wall_s={wall:.1f} "
           f"records_per_s={written / wall:.0f} peak_rss_mb={peak_mb:.0f} "
-          f"replay_share={metrics.replay_share:.3f} longest_history={longest} "
+          f"replay_share={metrics.replay_share:.4f} replay_s={metrics.replay_seconds:.2f} "
+          f"longest_history={longest} "
           f"replays={metrics.orchestrator_replays} "
           f"reconciled={status.output['reconciled']}")  # fmt: skip
     return 0
