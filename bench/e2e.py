@@ -99,7 +99,8 @@ def main() -> int:
     longest = max(metrics.history_length.values() or [0])
     print(f"{rows:,} source rows, {written:,} records written in {wall:.1f} s "
           f"({written / wall:,.0f} records/s); peak RSS {peak_mb:,.0f} MB; replay "
-          f"{metrics.replay_seconds:.2f} s ({metrics.replay_share:.2%}); longest history {longest} events; "
+          f"{metrics.replay_seconds:.2f} s ({metrics.replay_share:.2%}); "
+          f"longest history {longest} events; "
           f"reconciled={status.output['reconciled']}")  # fmt: skip
     print(f"RESULT source_rows={rows} records_written={written} wall_s={wall:.1f} "
           f"records_per_s={written / wall:.0f} peak_rss_mb={peak_mb:.0f} "
