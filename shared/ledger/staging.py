@@ -80,6 +80,11 @@ class BlobStaging:
         prefix = f"{run_id}/pages/{object_kind}/"
         return sorted(b.name for b in self._container(STAGING_CONTAINER).list_blobs(prefix))
 
+    def list_names(self, prefix: str) -> list[str]:
+        """Names of the staging blobs under `prefix`, sorted (e.g. a table's before-images)."""
+        container = self._container(STAGING_CONTAINER)
+        return sorted(b.name for b in container.list_blobs(name_starts_with=prefix))
+
     def write_bytes(self, blob_name: str, data: bytes, *, container: str = STAGING_CONTAINER,
                     content_type: str = "application/octet-stream") -> str:  # fmt: skip
         """Stores bytes (a document, a report, a confirmed map); returns their sha256."""

@@ -227,6 +227,25 @@ class DataverseDestination:
         info = await self.table_info(table)
         return await queries.sum_run(self.client, info, self.run_column, run_id, column)
 
+    async def records_of_run(
+        self, table: str, run_id: str, columns: Sequence[str] = ()
+    ) -> dict[str, dict[str, Any]]:
+        """Every record stamped with this run id (provenance column), by source key.
+
+        Each row carries the destination id under `id`, `createdon`, `modifiedon` and `columns`;
+        rollback uses it to find what a run touched even when a ledger row was lost.
+        """
+        info = await self.table_info(table)
+        wanted = [self.key_column, "createdon", "modifiedon", *columns]
+        rows = await queries.rows_of_run(
+            self.client, info, self.run_column, run_id, [c for c in wanted if c in info.columns]
+        )
+        return {
+            str(row[self.key_column]): {**row, "id": str(row[info.primary_id])}
+            for row in rows
+            if row.get(self.key_column)
+        }
+
     async def delete(self, table: str, ids: Sequence[str]) -> list[RecordResult]:
         """Delete by id (already gone = deleted)."""
         info = await self.table_info(table)
