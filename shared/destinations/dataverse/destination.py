@@ -18,7 +18,7 @@ from shared.destinations.base import (
     WriteOptions,
     WriteResult,
 )
-from shared.destinations.dataverse import metadata, queries, rollback
+from shared.destinations.dataverse import bound, metadata, queries, rollback
 from shared.destinations.dataverse.behaviours import behaviour_for
 from shared.destinations.dataverse.client import DataverseClient
 from shared.destinations.dataverse.current import TableTarget
@@ -216,6 +216,20 @@ class DataverseDestination:
         """Current values of `columns` (plus formatted values) per source key."""
         info = await self.table_info(table)
         return await queries.read_back(self.client, info, self.key_column, keys, columns)
+
+    async def bound_keys(
+        self, table: str, keys: Sequence[str], binds: Sequence[str]
+    ) -> dict[str, dict[str, str | None]]:
+        """Per source key and bind name, the source key (or GUID) of the record it points at."""
+        info = await self.table_info(table)
+        return await bound.bound_keys(
+            self.client, info, self.key_column, keys, binds, self.table_info
+        )
+
+    @staticmethod
+    def bind_target(value: Any) -> str | None:
+        """The source key (or GUID) a lookup value sent by `write` points at."""
+        return bound.bind_target(value)
 
     async def count(self, table: str, run_id: str) -> int:
         """Records of `table` written by this run."""
