@@ -1,0 +1,1 @@
+"""Trust features that pick what a reviewer sees: the variety-covering sample policy."""
