@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.rollback.models import Conflict, ConflictChoice, TableRollback
-from shared.rollback.order import rollback_order
+from shared.rollback.order import RollbackUnit, rollback_order, rollback_units
 from shared.rollback.plan import plan_table
 from shared.rollback.run import RollbackContext, rollback_table
 
@@ -11,8 +11,10 @@ __all__ = [
     "Conflict",
     "ConflictChoice",
     "RollbackContext",
+    "RollbackUnit",
     "TableRollback",
     "plan_table",
     "rollback_order",
     "rollback_table",
+    "rollback_units",
 ]

@@ -34,6 +34,7 @@ class Target(BaseModel):
     before_image: dict[str, Any] | None = None
     written_at: datetime | None = None
     tracked: bool = True  # False: found only through the destination's provenance columns
+    entry: str = ""  # the ledger name (map entry) its audit rows live under
 
 
 class Conflict(BaseModel):
@@ -44,6 +45,7 @@ class Conflict(BaseModel):
     destination_id: str | None
     action: Action
     reason: ConflictReason
+    entry: str = ""
     modified_on: str | None = None
 
     @property

@@ -76,6 +76,7 @@ class RollbackContext:
 
 @dataclass
 class _Touched:
+    entry: str = ""
     created: bool = False
     destination_id: str | None = None
     image_blob: str | None = None
@@ -95,7 +96,9 @@ def _ledger_view(rows: Iterable[AuditRow]) -> tuple[dict[str, _Touched], set[str
             continue
         if row.operation not in ("created", "updated"):
             continue
-        entry = touched.setdefault(row.source_key, _Touched(map_hash=row.confirmed_map_hash))
+        entry = touched.setdefault(
+            row.source_key, _Touched(entry=row.table, map_hash=row.confirmed_map_hash)
+        )
         entry.created |= row.operation == "created"
         entry.destination_id = entry.destination_id or row.destination_id
         when = row.written_at
@@ -154,25 +157,31 @@ def is_restored(current: Mapping[str, Any], image: BeforeImage) -> bool:
     return all(_same(current.get(name), image.values[name]) for name in plain_columns(image))
 
 
-async def plan_table(context: RollbackContext, table: str) -> TablePlan:
+async def plan_table(
+    context: RollbackContext, table: str, entries: Sequence[str] = ()
+) -> TablePlan:
     """What rolling back `table` takes now: deletions, restores, conflicts, what is already done.
 
     Args:
         context: the rollback's destination, ledger, staging and the operator's choices.
         table: a destination table the run touched.
+        entries: the ledger names (map entries) that wrote it; default: the table's own name.
 
     Returns:
         The table's plan; conflicts already carry the operator's choice (forced ones become
         targets, skipped ones are left out and counted by the caller from `conflicts`).
     """
-    touched, finished = _ledger_view(context.ledger.rows(context.run_id, table))
+    names = list(dict.fromkeys(entries or [table]))
+    rows = (row for name in names for row in context.ledger.rows(context.run_id, name))
+    touched, finished = _ledger_view(rows)
     images = read_images(context.staging, (t.image_blob for t in touched.values() if t.image_blob))
     stamped = await context.destination.records_of_run(table, context.run_id)
     untracked = [key for key in stamped if key not in touched]
     if untracked:  # a lost ledger row: look for the key in every before-image of the table
-        prefix = f"{context.run_id}/before-images/{table}/"
-        scanned = read_images(context.staging, context.staging.list_names(prefix))
-        images.update({k: v for k, v in scanned.items() if k not in images})
+        for name in names:
+            prefix = f"{context.run_id}/before-images/{name}/"
+            scanned = read_images(context.staging, context.staging.list_names(prefix))
+            images.update({k: v for k, v in scanned.items() if k not in images})
     columns = sorted({c for image in images.values() for c in plain_columns(image)})
     tracked_keys = [key for key in touched if key not in finished]
     current = (
@@ -202,7 +211,8 @@ def _classify(
         if action == "delete":
             plan.already_done += 1
         else:
-            _conflict(context, plan, key, touched.destination_id, "restore", "deleted_after_run")
+            _conflict(context, plan, key, touched.destination_id, "restore", "deleted_after_run",
+                      entry=touched.entry)  # fmt: skip
         return
     if action == "restore" and image is not None and is_restored(current, image):
         plan.already_done += 1
@@ -214,11 +224,12 @@ def _classify(
         action=action,
         before_image=image.values if image and action == "restore" else None,
         written_at=touched.written_at,
+        entry=touched.entry,
     )
     modified = _when(current.get("modifiedon"))
     if touched.written_at and modified and modified > touched.written_at + context.tolerance:
         if _conflict(context, plan, key, target.destination_id, action, "modified_after_run",
-                     current.get("modifiedon")):  # fmt: skip
+                     current.get("modifiedon"), entry=touched.entry):  # fmt: skip
             _add(plan, target)
         return
     _add(plan, target)
@@ -258,6 +269,8 @@ def _conflict(
     action: Any,
     reason: ConflictReason,
     modified_on: Any = None,
+    *,
+    entry: str = "",
 ) -> bool:
     """Lists the conflict; True when the operator forced the action anyway."""
     choice = context.choice_for(key)
@@ -265,7 +278,8 @@ def _conflict(
         return True
     plan.conflicts.append(
         Conflict(table=plan.table, key=key, destination_id=record_id, action=action,
-                 reason=reason, modified_on=str(modified_on) if modified_on else None)
+                 reason=reason, modified_on=str(modified_on) if modified_on else None,
+                 entry=entry or plan.table)
     )  # fmt: skip
     return False
 

@@ -14,7 +14,9 @@ CHUNK = 200  # records per destination call and per audited step
 __all__ = ["RollbackContext", "rollback_table"]
 
 
-async def rollback_table(context: RollbackContext, table: str) -> TableRollback:
+async def rollback_table(
+    context: RollbackContext, table: str, entries: Sequence[str] = ()
+) -> TableRollback:
     """Plan and carry out the rollback of one table; safe to run again after a crash.
 
     Every chunk is audited right after the destination confirms it (pass `rollback`, operations
@@ -24,17 +26,19 @@ async def rollback_table(context: RollbackContext, table: str) -> TableRollback:
     Args:
         context: destination, ledger, staging, run id, operator and conflict choices.
         table: the destination table.
+        entries: the map entries that wrote it (the ledger's names); default: the table's name.
 
     Returns:
         Counts, failures (key, reason code) and open conflicts.
     """
-    plan = await plan_table(context, table)
+    plan = await plan_table(context, table, entries)
     outcome = TableRollback(table=table, already_done=plan.already_done)
     outcome.untracked = sum(not t.tracked for t in [*plan.delete, *plan.restore])
     skipped = [c for c in plan.conflicts if context.choice_for(c.key) != "list"]
     outcome.conflicts = [c for c in plan.conflicts if context.choice_for(c.key) == "list"]
     if skipped:
-        _audit(context, plan, [(c.key, c.destination_id, "skipped", c.reason) for c in skipped])
+        _audit(context, plan, [(c.entry, c.key, c.destination_id, "skipped", c.reason)
+                               for c in skipped])  # fmt: skip
         outcome.skipped = len(skipped)
     for start in range(0, len(plan.delete), CHUNK):
         chunk = plan.delete[start : start + CHUNK]
@@ -64,14 +68,14 @@ def _settle(
 ) -> int:
     """Audits a confirmed chunk; returns how many records it reverted."""
     found = {(r.id if by_id else r.key): r for r in results}
-    done: list[tuple[str, str | None, str, str | None]] = []
+    done: list[tuple[str, str, str | None, str, str | None]] = []
     for target in chunk:
         result = found.get(target.destination_id if by_id else target.key)
         if result is None or result.status == "rejected":
             reason = result.reason_code if result else "no_destination_id"
             outcome.failed.append({"key": target.key, "reason_code": reason})
             continue
-        done.append((target.key, target.destination_id, result.status, None))
+        done.append((target.entry, target.key, target.destination_id, result.status, None))
     _audit(context, plan, done)
     return len(done)
 
@@ -79,13 +83,13 @@ def _settle(
 def _audit(
     context: RollbackContext,
     plan: TablePlan,
-    entries: Sequence[tuple[str, str | None, str, str | None]],
+    entries: Sequence[tuple[str, str, str | None, str, str | None]],
 ) -> None:
     context.ledger.record(
         AuditRow.model_validate(
             {
                 "run_id": context.run_id,
-                "table": plan.table,
+                "table": entry or plan.table,
                 "source_key": key,
                 "operation": operation,
                 "pass_id": ROLLBACK_PASS,
@@ -96,5 +100,5 @@ def _audit(
                 "batch_id": f"{ROLLBACK_PASS}.{plan.table}",
             }
         )
-        for key, record_id, operation, reason in entries
+        for entry, key, record_id, operation, reason in entries
     )

@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from shared.destinations.dataverse.client import DataverseClient
+from shared.destinations.dataverse.current import lookup_column
 from shared.destinations.dataverse.odata import BIND_SUFFIX, lookup_value_column
 from shared.destinations.dataverse.queries import FORMATTED, read_back
-from shared.destinations.dataverse.writer import lookup_column
 from shared.destinations.schema import TableInfo
 
 LOOKUP_TABLE = "Microsoft.Dynamics.CRM.lookuplogicalname"

@@ -14,6 +14,8 @@ from tests.fixtures.dataverse_destination import emulator_settings
 
 T = TypeVar("T")
 MAP_HASH = "cd" * 32
+ENTRIES = {"contact": "patient_contact", "new_patientinvoice": "invoice"}
+LOAD_ORDER = [("patient_contact", "contact"), ("invoice", "new_patientinvoice")]
 NEEDS = SchemaNeeds(
     map_hash="trust-test",
     tables=[
@@ -96,13 +98,18 @@ async def load(
     records: Sequence[dict[str, Any]],
     batch: str,
     *,
+    entry: str | None = None,
     lose: Sequence[str] = (),
 ) -> dict[str, int]:
-    """Writes one batch, stores its before-images and audits it; `lose` drops those ledger rows."""
+    """Writes one batch, stores its before-images and audits it; `lose` drops those ledger rows.
+
+    Like the load step: ledger rows and before-images are kept under the map entry's name.
+    """
+    entry = entry or ENTRIES.get(table, table)
     result = await destination.write(table, records, WriteOptions(run_id=run_id, batch_id=batch))
     blob = None
     if result.before_images:
-        blob = before_image_blob_name(run_id, table, batch)
+        blob = before_image_blob_name(run_id, entry, batch)
         staging.write_jsonl(blob, (image.model_dump() for image in result.before_images))
     if ledger is not None:
         ledger.record(

@@ -13,13 +13,19 @@ from azure.storage.blob import BlobServiceClient
 
 from shared.destinations.dataverse import DataverseDestination
 from shared.ledger import AuditLedger, BlobStaging
-from shared.rollback import RollbackContext, TableRollback, rollback_order, rollback_table
+from shared.rollback import RollbackContext, TableRollback, rollback_table, rollback_units
 from shared.rollback import run as rollback_run
-from tests.shared.rollback.loadkit import contact, invoice, load, provisioned, run_async
+from tests.shared.rollback.loadkit import (
+    LOAD_ORDER,
+    contact,
+    invoice,
+    load,
+    provisioned,
+    run_async,
+)
 
 pytestmark = pytest.mark.integration
 TABLES = ("contact", "new_patientinvoice")
-LOAD_ORDER = ["account", "contact", "new_patientinvoice"]
 NO_SKEW = timedelta(0)
 
 
@@ -56,8 +62,9 @@ def rollback(
                               **options)  # fmt: skip
 
     async def work() -> dict[str, TableRollback]:
-        touched = set(ledger.tables_touched(run_id)) | set(TABLES)
-        return {t: await rollback_table(context, t) for t in rollback_order(LOAD_ORDER, touched)}
+        units = rollback_units(LOAD_ORDER, ledger.tables_touched(run_id))
+        assert [u.table for u in units] == ["new_patientinvoice", "contact"]  # children first
+        return {u.table: await rollback_table(context, u.table, u.entries) for u in units}
 
     return run_async(destination, work)
 
