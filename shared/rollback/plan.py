@@ -27,11 +27,12 @@ from shared.rollback.models import (
     Target,
 )
 
-STATE_COLUMNS = ("createdon", "modifiedon")
-
 
 class RollbackDestination(Protocol):
-    """The part of a destination rollback needs (DataverseDestination implements it)."""
+    """The part of a destination rollback needs (Dataverse and Salesforce implement it)."""
+
+    created_column: str  # the record's created / last-modified timestamps
+    modified_column: str
 
     async def read_back(
         self, table: str, keys: Sequence[str], columns: Sequence[str]
@@ -127,6 +128,10 @@ def read_images(staging: BlobStaging, blob_names: Iterable[str]) -> dict[str, Be
     return images
 
 
+def _stamps(context: RollbackContext) -> tuple[str, str]:
+    return context.destination.created_column, context.destination.modified_column
+
+
 def _when(text: Any) -> datetime | None:
     if not text:
         return None
@@ -185,7 +190,7 @@ async def plan_table(
     columns = sorted({c for image in images.values() for c in plain_columns(image)})
     tracked_keys = [key for key in touched if key not in finished]
     current = (
-        await context.destination.read_back(table, tracked_keys, [*STATE_COLUMNS, *columns])
+        await context.destination.read_back(table, tracked_keys, [*_stamps(context), *columns])
         if tracked_keys
         else {}
     )
@@ -226,10 +231,11 @@ def _classify(
         written_at=touched.written_at,
         entry=touched.entry,
     )
-    modified = _when(current.get("modifiedon"))
+    modified = _when(current.get(context.destination.modified_column))
     if touched.written_at and modified and modified > touched.written_at + context.tolerance:
         if _conflict(context, plan, key, target.destination_id, action, "modified_after_run",
-                     current.get("modifiedon"), entry=touched.entry):  # fmt: skip
+                     current.get(context.destination.modified_column),
+                     entry=touched.entry):  # fmt: skip
             _add(plan, target)
         return
     _add(plan, target)
@@ -247,7 +253,7 @@ def _classify_untracked(
         _add(plan, Target(table=plan.table, key=key, destination_id=record_id, action="restore",
                           before_image=image.values, tracked=False))  # fmt: skip
         return
-    created = _when(row.get("createdon"))
+    created = _when(row.get(context.destination.created_column))
     target = Target(table=plan.table, key=key, destination_id=record_id, action="delete",
                     tracked=False)  # fmt: skip
     started = context.started_at
@@ -255,7 +261,13 @@ def _classify_untracked(
         started = started.replace(microsecond=0) - context.tolerance
     older = started is not None and (created is None or created < started)
     if older and not _conflict(
-        context, plan, key, record_id, "delete", "untracked_existing", row.get("modifiedon")
+        context,
+        plan,
+        key,
+        record_id,
+        "delete",
+        "untracked_existing",
+        row.get(context.destination.modified_column),
     ):
         return
     _add(plan, target)

@@ -41,6 +41,9 @@ from shared.destinations.schema import (
 class DataverseDestination:
     """One Dataverse environment. Use as `async with`; all calls are async (see `run_sync`)."""
 
+    created_column = "createdon"  # the record's timestamps, as rollback reads them
+    modified_column = "modifiedon"
+
     def __init__(self, settings: DataverseSettings, client: DataverseClient | None = None) -> None:
         self.settings = settings
         self.client = client or DataverseClient(settings)
@@ -250,7 +253,7 @@ class DataverseDestination:
         rollback uses it to find what a run touched even when a ledger row was lost.
         """
         info = await self.table_info(table)
-        wanted = [self.key_column, "createdon", "modifiedon", *columns]
+        wanted = [self.key_column, self.created_column, self.modified_column, *columns]
         rows = await queries.rows_of_run(
             self.client, info, self.run_column, run_id, [c for c in wanted if c in info.columns]
         )

@@ -47,6 +47,9 @@ _ALREADY_GONE = frozenset({"ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY"})
 class SalesforceDestination:
     """One Salesforce org. Use as `async with`; all calls are async (see `run_sync`)."""
 
+    created_column = "CreatedDate"  # the record's timestamps, as rollback reads them
+    modified_column = "LastModifiedDate"
+
     def __init__(
         self, settings: SalesforceSettings, client: SalesforceClient | None = None
     ) -> None:
@@ -259,6 +262,44 @@ class SalesforceDestination:
         for column in relations:
             await self._parent_keys(table, column, rows)
         return {key: {c: row.get(c) for c in columns} for key, row in rows.items()}
+
+    async def records_of_run(
+        self, table: str, run_id: str, columns: Sequence[str] = ()
+    ) -> dict[str, dict[str, Any]]:
+        """Every record stamped with this run id, by source key, with `id` and its timestamps.
+
+        Rollback finds what a run touched through this, even when a ledger row was lost;
+        reconciliation reads the run's values from it. Relationship columns come back as the
+        parent's key, as in `read_back`.
+        """
+        plain = [c for c in columns if not is_relationship(c)]
+        relations = [c for c in columns if is_relationship(c)]
+        fields = ["Id", self.key_column, self.created_column, self.modified_column, *plain,
+                  *(lookup_field(c) for c in relations)]  # fmt: skip
+        where = f"{soql.name(self.run_column)} = {soql.literal(run_id)}"
+        rows = {
+            str(row[self.key_column]): {**row, "id": str(row["Id"])}
+            for row in await query_all(self.client, soql.select(table, fields, where))
+            if row.get(self.key_column)
+        }
+        for column in relations:
+            await self._parent_keys(table, column, rows)
+        return rows
+
+    @staticmethod
+    def bind_target(value: Any) -> str | None:
+        """The parent's key a relationship column was sent with (it is the value itself)."""
+        return None if value in (None, "") else str(value)
+
+    async def bound_keys(
+        self, table: str, keys: Sequence[str], binds: Sequence[str]
+    ) -> dict[str, dict[str, str | None]]:
+        """Per source key, the parent key each relationship column points at."""
+        rows = await self.read_back(table, keys, binds)
+        return {
+            key: {b: None if row.get(b) in (None, "") else str(row[b]) for b in binds}
+            for key, row in rows.items()
+        }
 
     async def _parent_keys(self, table: str, column: str, rows: dict[str, dict[str, Any]]) -> None:
         id_field = lookup_field(column)

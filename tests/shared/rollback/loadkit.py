@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from shared.destinations.base import WriteOptions
+from shared.destinations.base import Destination, WriteOptions
 from shared.destinations.dataverse import DataverseDestination
 from shared.destinations.schema import ColumnNeed, SchemaNeeds, SchemaPlan, TableNeed
 from shared.ledger import AuditLedger, AuditRow, BlobStaging, before_image_blob_name
@@ -90,7 +90,7 @@ def invoice(n: int, patient: int, amount: str, balance: str = "0", **extra: Any)
 
 
 async def load(
-    destination: DataverseDestination,
+    destination: Destination,
     ledger: AuditLedger | None,
     staging: BlobStaging,
     run_id: str,
