@@ -73,6 +73,8 @@ class RunRecord(BaseModel):
     confirmed_map_hash: str | None = None
     reason: str | None = None
     counters: dict[str, int] = Field(default_factory=dict)
+    signed_off_by: str | None = None  # the reviewer who accepted the sample's field-level diff
+    signed_off_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
 
