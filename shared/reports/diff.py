@@ -30,6 +30,7 @@ VERDICT_LABELS: dict[str, str] = {
     "missing": "missing",
 }
 BIND = "@odata.bind"
+FORMATTED_VALUE = "OData.Community.Display.V1.FormattedValue"
 
 
 class DiffDestination(Protocol):
@@ -65,6 +66,7 @@ class FieldDiff(BaseModel):
     source_value: Any = None
     sent: Any = None
     read_back: Any = None
+    read_back_label: str | None = None  # the destination's display text (a choice's label)
     transformation: str = ""
     verdict: Verdict
     reason: str = ""
@@ -191,6 +193,9 @@ def _compare(
         return diff
     stored = current.get(trace.column)
     diff.read_back = jsonable(stored)
+    label = current.get(f"{trace.column}@{FORMATTED_VALUE}")
+    if label is not None and str(label) != str(stored):
+        diff.read_back_label = str(label)
     if not equivalent(sent, stored):
         diff.verdict, diff.reason = "mismatch", mismatch_reason(sent, stored, trace.source_value)
         return diff

@@ -11,7 +11,7 @@ from shared.quality.formulas import neutralise_cell
 from shared.reports.diff import VERDICT_LABELS, DiffReport
 
 COLUMNS = ("table", "entry", "key", "column", "source_value", "sent", "read_back",
-           "transformation", "verdict", "reason")  # fmt: skip
+           "read_back_label", "transformation", "verdict", "reason")  # fmt: skip
 
 
 def _cell(value: Any) -> Any:

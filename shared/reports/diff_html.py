@@ -27,7 +27,9 @@ def _row(item: FieldDiff) -> str:
         f"<td>{text(item.column)}</td>",
         f'<td class="v">{text(item.source_value)}</td>',
         f'<td class="v">{text(item.sent)}</td>',
-        f'<td class="v">{text(item.read_back)}</td>',
+        f'<td class="v">{text(item.read_back)}'
+        + (f" ({text(item.read_back_label)})" if item.read_back_label else "")
+        + "</td>",
         f"<td>{text(item.transformation)}</td>",
         f'<td class="verdict">{text(VERDICT_LABELS[item.verdict])}</td>',
         f"<td>{text(item.reason)}</td>",

@@ -145,6 +145,12 @@ def test_a_faithful_map_has_no_mismatch_but_the_refused_record(fresh_dataverse: 
     by = verdicts(report)
     assert by[("aerona.patient.P1", "lastname")] == "match"
     assert by[("aerona.patient.P1", "gendercode")] == "transformed"  # female -> 2
+    gender = next(f for f in report.fields if f.column == "gendercode")
+    assert (gender.source_value, gender.read_back, gender.read_back_label) == (
+        "female",
+        2,
+        "Female",
+    )
     assert by[("aerona.patient.P2", "birthdate")] == "match"  # a date is a date
     assert by[("aerona.invoice.I1", "new_PatientId@odata.bind")] == "transformed"  # key -> link
     assert by[("aerona.invoice.I1", "new_amount")] == "match"  # 120.50 is 120.5
