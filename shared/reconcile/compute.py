@@ -167,7 +167,10 @@ async def reconcile(
         binds = sorted({t.column for t in mine if "@" in t.column})
         stamped = await destination.records_of_run(table, run_id, columns)
         bound = await destination.bound_keys(table, list(stamped), binds) if binds else {}
-        latest = ledger.latest_by_key(run_id, table)
+        latest = {  # the ledger keeps rows per map entry
+            key: row for entry in side.entries
+            for key, row in ledger.latest_by_key(run_id, entry).items()
+        }  # fmt: skip
         operations: Counter[str] = Counter(row.operation for row in latest.values())
         counts = TableCounts(
             table=table,

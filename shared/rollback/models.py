@@ -63,6 +63,7 @@ class TablePlan(BaseModel):
     conflicts: list[Conflict] = Field(default_factory=list)
     already_done: int = 0  # records already deleted / back to their before-image
     map_hash: str = ""
+    ledger_name: str = ""  # where rows of records no ledger row named are audited
 
 
 class TableRollback(BaseModel):

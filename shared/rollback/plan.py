@@ -194,7 +194,8 @@ async def plan_table(
         if tracked_keys
         else {}
     )
-    plan = TablePlan(table=table, already_done=len(touched) - len(tracked_keys))
+    plan = TablePlan(table=table, already_done=len(touched) - len(tracked_keys),
+                     ledger_name=names[0])  # fmt: skip
     plan.map_hash = next((t.map_hash for t in touched.values() if t.map_hash), "")
     for key in tracked_keys:
         _classify(context, plan, key, touched[key], current.get(key), images.get(key))
@@ -291,7 +292,7 @@ def _conflict(
     plan.conflicts.append(
         Conflict(table=plan.table, key=key, destination_id=record_id, action=action,
                  reason=reason, modified_on=str(modified_on) if modified_on else None,
-                 entry=entry or plan.table)
+                 entry=entry or plan.ledger_name)
     )  # fmt: skip
     return False
 

@@ -89,7 +89,7 @@ def _audit(
         AuditRow.model_validate(
             {
                 "run_id": context.run_id,
-                "table": entry or plan.table,
+                "table": entry or plan.ledger_name or plan.table,
                 "source_key": key,
                 "operation": operation,
                 "pass_id": ROLLBACK_PASS,

@@ -132,6 +132,7 @@ def test_gaps_are_found_in_the_destination_and_fixed_back(
     assert {t.name: t.status for t in clean.totals}["procedure_fees"] == "not_applicable"
     contacts = next(t for t in clean.tables if t.table == "contact")
     assert (contacts.expected, contacts.destination_count, contacts.quarantined) == (4, 4, 2)
+    assert (contacts.written, contacts.rejected_by_destination) == (4, 0)  # from the ledger
 
     with fresh_dataverse.client(user=1) as other:  # the destination drifts after the load
         rows = other.get("new_patientinvoices", params={"$select": "new_patientinvoiceid,new_name"})

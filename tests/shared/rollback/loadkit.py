@@ -115,7 +115,8 @@ async def load(
         ledger.record(
             AuditRow(
                 run_id=run_id,
-                table=table,
+                table=entry,
+                pass_id="full",
                 source_key=r.key,
                 operation=r.status,
                 destination_id=r.id,

@@ -63,7 +63,9 @@ def rollback(
 
     async def work() -> dict[str, TableRollback]:
         units = rollback_units(LOAD_ORDER, ledger.tables_touched(run_id))
-        assert [u.table for u in units] == ["new_patientinvoice", "contact"]  # children first
+        assert [(u.table, u.entries) for u in units] == [  # children first
+            ("new_patientinvoice", ["invoice"]), ("contact", ["patient_contact"])
+        ]  # fmt: skip
         return {u.table: await rollback_table(context, u.table, u.entries) for u in units}
 
     return run_async(destination, work)
