@@ -126,7 +126,8 @@ def _take(
         values = side.sent.setdefault(row.key, {})
         for total in totals:
             value = row.payload.get(total.column, row.deferred.get(total.column))
-            values[total.column] = value
+            if total.column in row.payload or total.column in row.deferred:
+                values[total.column] = value  # compared per record (computed ones are not sent)
             if isinstance(total, SumTotal):
                 amount = _number(getters[total.name](record))
                 side.sums[total.name] = side.sums.get(total.name, Decimal(0)) + amount

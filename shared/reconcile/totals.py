@@ -30,6 +30,9 @@ class SumTotal(_Strict):
     entry: str
     source: str = Field(description="path on the canonical record, e.g. total")
     column: str = Field(description="destination column, e.g. new_amount")
+    computed: bool = Field(
+        default=False, description="the destination computes the column (annotation filesize)"
+    )
 
 
 class CountByTotal(_Strict):
