@@ -33,8 +33,14 @@ class ReconcileDestination(Protocol):
     ) -> dict[str, dict[str, Any]]: ...
 
     async def bound_keys(
-        self, table: str, keys: Sequence[str], binds: Sequence[str]
+        self,
+        table: str,
+        keys: Sequence[str],
+        binds: Sequence[str],
+        by: Mapping[str, str] | None = None,
     ) -> dict[str, dict[str, str | None]]: ...
+
+    def bind_by(self, value: Any) -> str | None: ...
 
     async def read_back(
         self, table: str, keys: Sequence[str], columns: Sequence[str]
@@ -49,6 +55,7 @@ class _Expected:
 
     entries: list[str] = field(default_factory=list)
     keys: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (kind, source id)
+    entry_keys: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     sent: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> total column values
     accepted: int = 0
     filtered: int = 0
@@ -123,6 +130,7 @@ def _take(
     for row in result.rows:
         record = by_key[row.key]
         side.keys[row.key] = (str(entry.source_kind), record.source_id)
+        side.entry_keys[entry.entry].add(row.key)
         values = side.sent.setdefault(row.key, {})
         for total in totals:
             value = row.payload.get(total.column, row.deferred.get(total.column))
@@ -167,7 +175,13 @@ async def reconcile(
         columns = sorted({t.column for t in mine if "@" not in t.column})
         binds = sorted({t.column for t in mine if "@" in t.column})
         stamped = await destination.records_of_run(table, run_id, columns)
-        bound = await destination.bound_keys(table, list(stamped), binds) if binds else {}
+        by = {  # binds sent by another alternate key than the source key (productnumber)
+            column: key_column
+            for values in side.sent.values()
+            for column, value in values.items()
+            if "@" in column and (key_column := destination.bind_by(value))
+        }
+        bound = await destination.bound_keys(table, list(stamped), binds, by) if binds else {}
         latest = {  # the ledger keeps rows per map entry
             key: row for entry in side.entries
             for key, row in ledger.latest_by_key(run_id, entry).items()
@@ -231,9 +245,9 @@ def _totals(
     bound: Mapping[str, Mapping[str, str | None]],
 ) -> list[TotalResult]:
     results = []
-    prefixes = {key.rsplit(".", 1)[0] + "." for key in side.keys}
-    for total in totals:
-        rows = {k: v for k, v in stamped.items() if k.rsplit(".", 1)[0] + "." in prefixes}
+    for total in totals:  # destination side: the run's records of the total's own entry
+        mine = side.entry_keys.get(total.entry, set())
+        rows = {k: v for k, v in stamped.items() if k in mine}
         if isinstance(total, SumTotal):
             source: Any = side.sums.get(total.name, Decimal(0))
             target: Any = sum((_number(r.get(total.column)) for r in rows.values()), Decimal(0))

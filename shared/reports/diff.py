@@ -41,10 +41,16 @@ class DiffDestination(Protocol):
     ) -> dict[str, dict[str, Any]]: ...
 
     async def bound_keys(
-        self, table: str, keys: Sequence[str], binds: Sequence[str]
+        self,
+        table: str,
+        keys: Sequence[str],
+        binds: Sequence[str],
+        by: Mapping[str, str] | None = None,
     ) -> dict[str, dict[str, str | None]]: ...
 
     def bind_target(self, value: Any) -> str | None: ...
+
+    def bind_by(self, value: Any) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,11 +141,17 @@ async def field_diff(
         plain = sorted({t.column for _, ts in traces for t in ts if BIND not in t.column})
         binds = sorted({t.column for _, ts in traces for t in ts if BIND in t.column})
         found = await destination.read_back(table, keys, plain)
-        bound = await destination.bound_keys(table, keys, binds) if binds else {}
+        by = {  # binds sent by another alternate key than the source key (productnumber)
+            t.column: column
+            for item, ts in traces
+            for t in ts
+            if BIND in t.column and (column := destination.bind_by(_sent(item.row, t.column)))
+        }
+        bound = await destination.bound_keys(table, keys, binds, by) if binds else {}
         for item, item_traces in traces:
             current = found.get(item.row.key)
             for trace in item_traces:
-                sent = item.row.payload.get(trace.column, item.row.deferred.get(trace.column))
+                sent = _sent(item.row, trace.column)
                 report.fields.append(
                     _compare(
                         destination,
@@ -153,6 +165,11 @@ async def field_diff(
                     )
                 )
     return report
+
+
+def _sent(row: Row, column: str) -> Any:
+    """What the load step sent for a column (first write or the deferred second PATCH)."""
+    return row.payload.get(column, row.deferred.get(column))
 
 
 def _compare(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from shared.destinations.dataverse.client import DataverseClient
@@ -20,20 +20,26 @@ from shared.destinations.dataverse.queries import FORMATTED, read_back
 from shared.destinations.schema import TableInfo
 
 LOOKUP_TABLE = "Microsoft.Dynamics.CRM.lookuplogicalname"
-_KEY_BIND = re.compile(r"^/?[\w]+\(\w+='((?:[^']|'')*)'\)$")
+_KEY_BIND = re.compile(r"^/?[\w]+\((\w+)='((?:[^']|'')*)'\)$")
 _ID_BIND = re.compile(r"^/?[\w]+\(([0-9a-fA-F-]{36})\)$")
 GUID_TERMS = 50
 
 
 def bind_target(bind: Any) -> str | None:
-    """The source key (or lower-case GUID) a bind value names; None for no bind."""
+    """The key (or lower-case GUID) a bind value names its target by; None for no bind."""
     if not isinstance(bind, str):
         return None
     if match := _KEY_BIND.match(bind):
-        return match.group(1).replace("''", "'")
+        return match.group(2).replace("''", "'")
     if match := _ID_BIND.match(bind):
         return match.group(1).lower()
     return None
+
+
+def bind_by(bind: Any) -> str | None:
+    """The alternate-key column a bind names its target by (`productnumber`), if any."""
+    match = _KEY_BIND.match(bind) if isinstance(bind, str) else None
+    return match.group(1) if match else None
 
 
 async def bound_keys(
@@ -43,30 +49,39 @@ async def bound_keys(
     keys: Sequence[str],
     binds: Sequence[str],
     table_info: Callable[[str], Awaitable[TableInfo]],
+    by: Mapping[str, str] | None = None,
 ) -> dict[str, dict[str, str | None]]:
-    """Per source key, per bind name (`nav@odata.bind`): the bound record's source key or GUID."""
+    """Per source key, per bind name (`nav@odata.bind`): the bound record's key or GUID.
+
+    The bound record is named by its source-key column, or by the alternate key the bind was
+    sent with (`by`: bind name -> column, e.g. a product bound by `productnumber`).
+    """
+    by = by or {}
     columns: dict[str, str] = {}
     for bind in binds:
         column = lookup_column(bind.removesuffix(BIND_SUFFIX), info)
         if column is not None:
             columns[bind] = lookup_value_column(column)
     rows = await read_back(client, info, key_column, keys, sorted(set(columns.values())))
-    wanted: dict[str, set[str]] = defaultdict(set)
+    wanted: dict[tuple[str, str], set[str]] = defaultdict(set)  # (table, name column) -> ids
     for row in rows.values():
-        for value_column in columns.values():
+        for bind, value_column in columns.items():
             guid, target = row.get(value_column), row.get(f"{value_column}@{LOOKUP_TABLE}")
             if guid and target:
-                wanted[str(target)].add(str(guid).lower())
-    names: dict[str, str] = {}
-    for target, guids in wanted.items():
-        names.update(await _source_keys(client, await table_info(target), key_column, guids))
+                wanted[(str(target), by.get(bind, key_column))].add(str(guid).lower())
+    names: dict[str, dict[str, str]] = defaultdict(dict)  # name column -> id -> name
+    for (target, column), guids in wanted.items():
+        names[column].update(await _source_keys(client, await table_info(target), column, guids))
     return {
-        key: {bind: _named(row.get(value_column), names) for bind, value_column in columns.items()}
+        key: {
+            bind: _named(row.get(value_column), names[by.get(bind, key_column)])
+            for bind, value_column in columns.items()
+        }
         for key, row in rows.items()
     }
 
 
-def _named(guid: Any, names: dict[str, str]) -> str | None:
+def _named(guid: Any, names: Mapping[str, str]) -> str | None:
     if not guid:
         return None
     return names.get(str(guid).lower(), str(guid).lower())

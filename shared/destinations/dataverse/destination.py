@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from types import TracebackType
 from typing import Any
@@ -221,13 +221,25 @@ class DataverseDestination:
         return await queries.read_back(self.client, info, self.key_column, keys, columns)
 
     async def bound_keys(
-        self, table: str, keys: Sequence[str], binds: Sequence[str]
+        self,
+        table: str,
+        keys: Sequence[str],
+        binds: Sequence[str],
+        by: Mapping[str, str] | None = None,
     ) -> dict[str, dict[str, str | None]]:
-        """Per source key and bind name, the source key (or GUID) of the record it points at."""
+        """Per source key and bind name, the key (or GUID) of the record it points at.
+
+        `by` names the alternate-key column a bind was sent with when it is not the source key.
+        """
         info = await self.table_info(table)
         return await bound.bound_keys(
-            self.client, info, self.key_column, keys, binds, self.table_info
+            self.client, info, self.key_column, keys, binds, self.table_info, by
         )
+
+    @staticmethod
+    def bind_by(value: Any) -> str | None:
+        """The alternate-key column a lookup value names its target by, if any."""
+        return bound.bind_by(value)
 
     @staticmethod
     def bind_target(value: Any) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
@@ -287,14 +287,26 @@ class SalesforceDestination:
         return rows
 
     @staticmethod
+    def bind_by(value: Any) -> str | None:
+        """Relationship columns name the parent's field themselves: never another key column."""
+        return None
+
+    @staticmethod
     def bind_target(value: Any) -> str | None:
         """The parent's key a relationship column was sent with (it is the value itself)."""
         return None if value in (None, "") else str(value)
 
     async def bound_keys(
-        self, table: str, keys: Sequence[str], binds: Sequence[str]
+        self,
+        table: str,
+        keys: Sequence[str],
+        binds: Sequence[str],
+        by: Mapping[str, str] | None = None,
     ) -> dict[str, dict[str, str | None]]:
-        """Per source key, the parent key each relationship column points at."""
+        """Per source key, the parent key each relationship column points at.
+
+        A relationship column names the parent's field itself, so `by` is not needed.
+        """
         rows = await self.read_back(table, keys, binds)
         return {
             key: {b: None if row.get(b) in (None, "") else str(row[b]) for b in binds}
