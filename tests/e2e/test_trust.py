@@ -1,4 +1,8 @@
-"""The trust features on a whole AeronaClinic run through the real app: diff, totals, rollback."""
+"""The trust features on whole runs of every Dataverse pair through the real app.
+
+Each run's every field is diffed, its declared totals reconciled, then it is rolled back and the
+emulator must equal its snapshot from before the run.
+"""
 
 from __future__ import annotations
 
@@ -20,25 +24,28 @@ from shared.rollback.messages import RollbackRequest
 from tests.e2e.test_dataverse_pairs import run_migration
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-RUN = "run-e2e-trust"
 
 
-def test_aerona_run_diffs_reconciles_and_rolls_back(
-    migration_host: DurableHost, migration_env: Any, durable_host_factory: Any
+# core_practice and generic_csv join once their full runs pass on main (static-row entries,
+# annotation schema conflict: see tests/e2e/test_dataverse_pairs.py).
+@pytest.mark.parametrize("source", ["aerona", "drdentes"])
+def test_a_run_diffs_reconciles_and_rolls_back(
+    migration_host: DurableHost, migration_env: Any, durable_host_factory: Any, source: str
 ) -> None:
+    run_id = f"run-e2e-trust-{source.replace('_', '-')}"
     migration_env.snapshot("before-trust-run")
-    status = run_migration(migration_host, "aerona", RUN)
+    status = run_migration(migration_host, source, run_id)
     assert status.runtime_status == RuntimeStatus.COMPLETED, status.output
-    map_hash = clients.run_store().get(RUN).confirmed_map_hash
-    compiled = _compiled(RUN, str(map_hash), clients.staging())
+    map_hash = clients.run_store().get(run_id).confirmed_map_hash
+    compiled = _compiled(run_id, str(map_hash), clients.staging())
     staging, ledger = clients.staging(), clients.audit_ledger()
 
     async def reports() -> tuple[Any, Any]:
         destination = create_destination()
         try:
-            diff = await sample_diff(destination, compiled, staging, ledger, RUN)
-            totals = load_totals(totals_path("dataverse", "aerona"))
-            return diff, await reconcile(destination, compiled, staging, ledger, RUN, totals)
+            diff = await sample_diff(destination, compiled, staging, ledger, run_id)
+            totals = load_totals(totals_path("dataverse", source))
+            return diff, await reconcile(destination, compiled, staging, ledger, run_id, totals)
         finally:
             await destination.aclose()
 
@@ -53,9 +60,9 @@ def test_aerona_run_diffs_reconciles_and_rolls_back(
     assert reconciliation.reconciled, reconciliation.reasons
 
     host = durable_host_factory([rollback_orchestrator, rollback_activities], time_scale=0)
-    request = RollbackRequest(run_id=RUN, operator="e2e@example.org").model_dump(mode="json")
-    host.start_new(ROLLBACK, request, instance_id=instance_id(RUN))
-    rolled = host.wait_for(instance_id(RUN), timeout=600)
+    request = RollbackRequest(run_id=run_id, operator="e2e@example.org").model_dump(mode="json")
+    host.start_new(ROLLBACK, request, instance_id=instance_id(run_id))
+    rolled = host.wait_for(instance_id(run_id), timeout=600)
     assert rolled.output["state"] == "rolled_back", rolled.output
     changes = migration_env.diff("before-trust-run")
     left = {t: c for t, c in changes.get("tables", changes).items()
