@@ -14,6 +14,7 @@ ConflictReason = Literal[
     "modified_after_run",  # someone changed the record after our write
     "untracked_existing",  # stamped with the run, no ledger row, no before-image, older than run
     "deleted_after_run",  # a record we updated is gone: there is nothing to restore onto
+    "no_before_image",  # the ledger says updated but its before-image is lost: never delete it
 ]
 
 CONFLICT_REASONS: dict[str, str] = {
@@ -21,6 +22,8 @@ CONFLICT_REASONS: dict[str, str] = {
     "untracked_existing": "the record carries the run id but existed before the run and has no "
     "before-image: deleting it could lose data",
     "deleted_after_run": "the record the run updated has since been deleted in the destination",
+    "no_before_image": "the run updated the record but its before-image is missing: it cannot "
+    "be restored automatically",
 }
 
 

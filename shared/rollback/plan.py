@@ -198,7 +198,10 @@ async def plan_table(
                      ledger_name=names[0])  # fmt: skip
     plan.map_hash = next((t.map_hash for t in touched.values() if t.map_hash), "")
     for key in tracked_keys:
-        _classify(context, plan, key, touched[key], current.get(key), images.get(key))
+        found = touched[key]
+        if found.destination_id is None and key in stamped:  # e.g. a lost id on a retried batch
+            found.destination_id = str(stamped[key]["id"])
+        _classify(context, plan, key, found, current.get(key), images.get(key))
     for key in untracked:
         _classify_untracked(context, plan, key, stamped[key], images.get(key))
     return plan
@@ -212,7 +215,12 @@ def _classify(
     current: dict[str, Any] | None,
     image: BeforeImage | None,
 ) -> None:
-    action = "delete" if touched.created or image is None else "restore"
+    if not touched.created and image is None:  # updated, image lost: never delete, never guess
+        reason: ConflictReason = "no_before_image" if current else "deleted_after_run"
+        _conflict(context, plan, key, touched.destination_id, "restore", reason,
+                  entry=touched.entry)  # fmt: skip
+        return
+    action = "delete" if touched.created else "restore"
     if current is None:
         if action == "delete":
             plan.already_done += 1
@@ -287,7 +295,7 @@ def _conflict(
 ) -> bool:
     """Lists the conflict; True when the operator forced the action anyway."""
     choice = context.choice_for(key)
-    if choice == "force" and reason != "deleted_after_run":
+    if choice == "force" and reason not in ("deleted_after_run", "no_before_image"):
         return True
     plan.conflicts.append(
         Conflict(table=plan.table, key=key, destination_id=record_id, action=action,
