@@ -132,6 +132,26 @@ def _stamps(context: RollbackContext) -> tuple[str, str]:
     return context.destination.created_column, context.destination.modified_column
 
 
+def read_intents(staging: BlobStaging, prefix: str) -> tuple[dict[str, BeforeImage], set[str]]:
+    """Before-images and pre-existing keys from the load step's write-ahead intents.
+
+    A batch records them before it writes; if it died before its ledger rows were written and
+    never ran again, the intent is the only record of what the run found.
+    """
+    images: dict[str, BeforeImage] = {}
+    existed: set[str] = set()
+    for name in staging.list_names(prefix):
+        try:
+            body = json.loads(staging.read_bytes(name))
+        except (KeyError, ValueError):
+            continue
+        existed.update(str(key) for key in body.get("existing", []))
+        for raw in body.get("before_images", []):
+            image = BeforeImage.model_validate(raw)
+            images.setdefault(image.key, image)
+    return images, existed
+
+
 def _when(text: Any) -> datetime | None:
     if not text:
         return None
@@ -182,11 +202,15 @@ async def plan_table(
     images = read_images(context.staging, (t.image_blob for t in touched.values() if t.image_blob))
     stamped = await context.destination.records_of_run(table, context.run_id)
     untracked = [key for key in stamped if key not in touched]
-    if untracked:  # a lost ledger row: look for the key in every before-image of the table
+    existed: set[str] = set()
+    if untracked:  # a lost ledger row: look in every before-image and intent of the table
         for name in names:
             prefix = f"{context.run_id}/before-images/{name}/"
             scanned = read_images(context.staging, context.staging.list_names(prefix))
-            images.update({k: v for k, v in scanned.items() if k not in images})
+            intended, before = read_intents(context.staging, f"{context.run_id}/intents/{name}/")
+            existed |= before
+            for key, image in [*scanned.items(), *intended.items()]:
+                images.setdefault(key, image)
     columns = sorted({c for image in images.values() for c in plain_columns(image)})
     tracked_keys = [key for key in touched if key not in finished]
     current = (
@@ -198,12 +222,12 @@ async def plan_table(
                      ledger_name=names[0])  # fmt: skip
     plan.map_hash = next((t.map_hash for t in touched.values() if t.map_hash), "")
     for key in tracked_keys:
-        found = touched[key]
-        if found.destination_id is None and key in stamped:  # e.g. a lost id on a retried batch
-            found.destination_id = str(stamped[key]["id"])
-        _classify(context, plan, key, found, current.get(key), images.get(key))
+        record = touched[key]
+        if record.destination_id is None and key in stamped:  # e.g. a lost id on a retried batch
+            record.destination_id = str(stamped[key]["id"])
+        _classify(context, plan, key, record, current.get(key), images.get(key))
     for key in untracked:
-        _classify_untracked(context, plan, key, stamped[key], images.get(key))
+        _classify_untracked(context, plan, key, stamped[key], images.get(key), key in existed)
     return plan
 
 
@@ -256,6 +280,7 @@ def _classify_untracked(
     key: str,
     row: dict[str, Any],
     image: BeforeImage | None,
+    existed: bool = False,
 ) -> None:
     record_id = str(row["id"])
     if image is not None:
@@ -268,7 +293,7 @@ def _classify_untracked(
     started = context.started_at
     if started is not None:  # destination times have whole seconds
         started = started.replace(microsecond=0) - context.tolerance
-    older = started is not None and (created is None or created < started)
+    older = existed or (started is not None and (created is None or created < started))
     if older and not _conflict(
         context,
         plan,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -11,6 +12,7 @@ import pytest
 from azure.data.tables import TableServiceClient
 from azure.storage.blob import BlobServiceClient
 
+from shared.destinations.base import WriteOptions
 from shared.destinations.dataverse import DataverseDestination
 from shared.ledger import AuditLedger, BlobStaging
 from shared.rollback import RollbackContext, TableRollback, rollback_table, rollback_units
@@ -217,3 +219,36 @@ def test_a_lost_before_image_never_deletes_a_record_that_existed(
     assert outcome["contact"].deleted == 6  # what the run created, even with a lost ledger row
     left = clean(fresh_dataverse, snapshot)["contact"]
     assert left["deleted"] == [] and len(left["updated"]) == 5  # the old records all remain
+
+
+def test_a_batch_that_died_before_its_ledger_rows_is_undone_from_its_intent(
+    fresh_dataverse: Any, ledger: AuditLedger, staging: BlobStaging
+) -> None:
+    run_id = f"run-{uuid.uuid4().hex[:8]}"
+    destination = provisioned(fresh_dataverse)
+    run_async(destination, lambda: load(destination, None, staging, "run-earlier", "contact",
+                                        [contact(40)], "contact.0"))  # fmt: skip
+    fresh_dataverse.snapshot(f"before-{run_id}")
+    time.sleep(2.1)
+    started = datetime.now(UTC)
+    destination = provisioned(fresh_dataverse)
+
+    async def crashed_batch() -> None:  # wrote its intent, then the records, then died
+        written = await destination.write(
+            "contact", [contact(40, lastname="Renamed"), contact(41)], WriteOptions(run_id=run_id)
+        )
+        intent = {
+            "existing": ["aerona.patient.P0040"],
+            "before_images": [i.model_dump(mode="json") for i in written.before_images],
+        }
+        staging.write_bytes(f"{run_id}/intents/patient_contact/contact.00000.json",
+                            json.dumps(intent).encode())  # fmt: skip
+
+    run_async(destination, crashed_batch)
+    assert ledger.tables_touched(run_id) == []
+
+    outcome = rollback(provisioned(fresh_dataverse), ledger, staging, run_id, started)
+
+    contacts = outcome["contact"]
+    assert (contacts.restored, contacts.deleted, contacts.untracked) == (1, 1, 2)
+    assert clean(fresh_dataverse, f"before-{run_id}") == {}
