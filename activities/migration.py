@@ -8,8 +8,7 @@ import azure.durable_functions as df
 
 from orchestrators import names
 from shared.ledger import clients
-from shared.pipeline import extract, gates, load, plan, proposal
-from shared.pipeline import reconcile as reconciliation
+from shared.pipeline import extract, gates, load, plan, proposal, trust
 from shared.pipeline.messages import (
     ExtractResult,
     LoadBatch,
@@ -96,11 +95,11 @@ def load_batch(payload: Payload) -> Payload:
 
 @bp.activity_trigger(input_name="payload", activity=names.RECONCILE)
 def reconcile(payload: Payload) -> Payload:
-    """Counts source vs ledger vs destination."""
-    start, _ = _start(payload)
+    """Counts source vs ledger vs destination, and the map's declared totals."""
+    start, map_hash = _start(payload)
     totals: dict[str, dict[str, int]] = payload["totals"]
-    result = reconciliation.reconcile(
-        start, clients.staging(), clients.audit_ledger(),
+    result = trust.reconcile_run(
+        start, map_hash, clients.staging(), clients.audit_ledger(),
         ExtractResult.model_validate(payload["extract"]),
         LoadPlan.model_validate(payload["plan"]), totals, payload.get("load_seconds"),
     )  # fmt: skip
@@ -110,3 +109,10 @@ def reconcile(payload: Payload) -> Payload:
             counters[outcome] = counters.get(outcome, 0) + n
     clients.run_store().set_counters(start.run_id, counters)
     return result.model_dump(mode="json")
+
+
+@bp.activity_trigger(input_name="payload", activity=names.DIFF_SAMPLE)
+def diff_sample(payload: Payload) -> Payload:
+    """The sample's field-level diff, for the reviewer's sign-off."""
+    start, map_hash = _start(payload)
+    return trust.diff_sample(start, map_hash, clients.staging(), clients.audit_ledger())

@@ -160,6 +160,11 @@ def migration(context: df.DurableOrchestrationContext) -> Generator[Any, Any, di
         for result in (yield context.task_all(jobs)):
             tables[result["table"]] = result["totals"]
 
+    diff: dict[str, Any] | None = None
+    if run.mode == "sample":
+        progress.stage("diffing_sample")
+        diff = yield context.call_activity_with_retry(names.DIFF_SAMPLE, RETRY_IO, gated)
+
     progress.stage("reconciling")
     yield context.call_activity_with_retry(
         names.SET_RUN_STATE, RETRY_IO, _state(run, "reconciling")
@@ -183,6 +188,7 @@ def migration(context: df.DurableOrchestrationContext) -> Generator[Any, Any, di
         "gaps": reconcile.gaps,
         "objects": {k: v.model_dump() for k, v in extract.objects.items()},
         "tables": tables,
+        "diff": diff["summary"] if diff else None,
         "reports": {
             "quality": extract.quality_report_blob,
             "proposal": proposal.proposal_markdown_blob,
@@ -190,5 +196,6 @@ def migration(context: df.DurableOrchestrationContext) -> Generator[Any, Any, di
             "owners": owners.report_blob,
             "plan": plan.report_blob,
             "reconciliation": reconcile.report_blob,
+            "diff": diff["report_blob"] if diff else None,
         },
     }

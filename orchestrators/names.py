@@ -11,6 +11,7 @@ RESOLVE_OWNERS = "resolve_owners"
 PLAN_LOAD = "plan_load"
 LOAD_BATCH = "load_batch"
 RECONCILE = "reconcile"
+DIFF_SAMPLE = "diff_sample"
 
 LOAD_TABLE = "load_table"
 MIGRATION = "migration"
@@ -27,5 +28,6 @@ ACTIVITIES = (
     PLAN_LOAD,
     LOAD_BATCH,
     RECONCILE,
+    DIFF_SAMPLE,
 )
 ORCHESTRATORS = (MIGRATION, LOAD_TABLE)

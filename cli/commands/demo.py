@@ -70,9 +70,17 @@ def _migrate(host: DurableHost, source: str, prefix: str, mode: str, state: Path
              f"request entitlement")  # fmt: skip
         for warning in plan["warnings"]:
             _say(f"   note: {warning}")
+    if output.get("diff"):
+        verdicts = ", ".join(f"{n:,} {v}" for v, n in output["diff"].items() if n)
+        _say(f"   field-level diff of the sample (read back from the CRM): {verdicts}")
+        _say(f"   -> open {state / 'reports' / run_id / 'diff.html'} to review, field by field")
     verdict = "reconciled" if output["reconciled"] else f"NOT reconciled ({output['gaps']} gaps)"
     _say(f"   {verdict} in {seconds:.1f} s")
-    _say(f"   reports: {state / 'reports' / run_id}/ ({', '.join(p.name for p in reports)})")
+    _say(f"   reconciliation (counts and field totals): "
+         f"{state / 'reports' / run_id / 'reconciliation.html'}")  # fmt: skip
+    _say(f"   what does not migrate, to rebuild by hand: "
+         f"{state / 'reports' / run_id / 'handover-checklist.md'}")  # fmt: skip
+    _say(f"   all reports: {state / 'reports' / run_id}/ ({len(reports)} files)")
     return bool(output["reconciled"])
 
 

@@ -75,8 +75,8 @@ def reconcile(
             "estimated_seconds": plan.estimated_seconds, "load_seconds": load_seconds,
         },
     }  # fmt: skip
-    blob = report_blob_name(start.run_id, "reconciliation.json")
+    blob = report_blob_name(start.run_id, "accounting.json")
     staging.write_bytes(blob, json.dumps(report, indent=2).encode(), container="reports",
-                        content_type=REPORT_NAMES["reconciliation.json"])  # fmt: skip
+                        content_type=REPORT_NAMES["accounting.json"])  # fmt: skip
     return ReconcileResult(reconciled=not reasons, gaps=len(reasons), report_blob=blob,
                            reasons=reasons)  # fmt: skip

@@ -19,8 +19,12 @@ REPORT_NAMES: dict[str, str] = {
     "diff.csv": "text/csv; charset=utf-8",
     "diff.json": "application/json",
     "reconciliation.json": "application/json",
+    "accounting.json": "application/json",
     "reconciliation.html": "text/html; charset=utf-8",
     "handover-checklist.md": "text/markdown; charset=utf-8",
+    "rollback.html": "text/html; charset=utf-8",
+    "rollback.json": "application/json",
+    "signoff.json": "application/json",
 }
 
 

@@ -42,10 +42,12 @@ def test_pair_loads_every_accepted_record_and_reconciles(
     assert status.runtime_status == RuntimeStatus.COMPLETED, (status.output, sorted(set(failures)))
     output = status.output
     assert output["state"] == "completed", output
-    reconciliation = json.loads(clients.staging().read_bytes(
-        output["reports"]["reconciliation"], container="reports"))  # fmt: skip
-    assert output["reconciled"], reconciliation["reasons"]
     run_id = f"run-e2e-{source.replace('_', '-')}"
+    accounting = json.loads(clients.staging().read_bytes(f"{run_id}/accounting.json",
+                                                         container="reports"))  # fmt: skip
+    reconciliation = json.loads(clients.staging().read_bytes(f"{run_id}/reconciliation.json",
+                                                             container="reports"))  # fmt: skip
+    assert output["reconciled"], (accounting["reasons"], reconciliation)
     assert clients.run_store().get(run_id).state == "completed"
     for kind, counts in output["objects"].items():
         assert counts["accepted"] + counts["quarantined"] + counts["merged"] == counts["read"]
