@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from typing import Any
 
-from shared.quality.formulas import neutralise_cell
+from shared.quality.formulas import neutralise_cell, neutralising_writer
 from shared.reports.diff import VERDICT_LABELS, DiffReport
 
 COLUMNS = ("table", "entry", "key", "column", "source_value", "sent", "read_back",
@@ -30,7 +29,7 @@ def render_diff_csv(report: DiffReport) -> str:
         CSV text with a header row; values that look like formulas start with an apostrophe.
     """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = neutralising_writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for item in report.fields:
         row = item.model_dump()

@@ -111,3 +111,9 @@ def reconcile(payload: dict[str, Any]) -> dict[str, Any]:
     ok = SCRIPT["reconciled"]
     return {"reconciled": ok, "gaps": 0 if ok else 3, "report_blob": "r/reconciliation.json",
             "reasons": [] if ok else ["contact: 3 records missing in the destination"]}  # fmt: skip
+
+
+@bp.activity_trigger(input_name="payload", activity=names.DIFF_SAMPLE)
+def diff_sample(payload: dict[str, Any]) -> dict[str, Any]:
+    _record(names.DIFF_SAMPLE, payload)
+    return {"report_blob": "r/diff.html", "summary": {"match": 10, "mismatch": 0}}

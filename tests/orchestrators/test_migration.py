@@ -134,3 +134,16 @@ def test_tables_of_one_level_load_in_parallel_sub_orchestrations(host: DurableHo
     assert set(status.output["tables"]) == {"account", "product"}
     children = {s.instance_id for s in host.list_statuses()} - {"run-test-1"}
     assert children == {"run-test-1:load:account", "run-test-1:load:product"}
+
+
+def test_sample_run_is_diffed_before_it_reconciles_and_ends_sample_loaded(
+    host: DurableHost,
+) -> None:
+    fake_activities.reset()
+    payload = {**START, "mode": "sample"}
+    status = host.wait_for(host.start_new(names.MIGRATION, payload, instance_id="run-sample-1"))
+    assert status.output["state"] == "sample_loaded"
+    assert status.output["diff"] == {"match": 10, "mismatch": 0}
+    order = [name for name, _ in CALLS]
+    assert order.index(names.DIFF_SAMPLE) < order.index(names.RECONCILE)
+    assert states()[-1] == "sample_loaded"
