@@ -26,9 +26,7 @@ from tests.e2e.test_dataverse_pairs import run_migration
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-# core_practice and generic_csv join once their full runs pass on main (static-row entries,
-# annotation schema conflict: see tests/e2e/test_dataverse_pairs.py).
-@pytest.mark.parametrize("source", ["aerona", "drdentes"])
+@pytest.mark.parametrize("source", ["aerona", "drdentes", "core_practice", "generic_csv"])
 def test_a_run_diffs_reconciles_and_rolls_back(
     migration_host: DurableHost, migration_env: Any, durable_host_factory: Any, source: str
 ) -> None:
