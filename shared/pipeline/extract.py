@@ -17,13 +17,14 @@ from typing import Any
 from shared.ledger import BlobStaging, page_blob_name
 from shared.pipeline.messages import ExtractResult, ObjectCounts, StartRun
 from shared.pipeline.reports import REPORT_NAMES, report_blob_name
-from shared.pipeline.sample import PATIENT, PATIENT_FREE_KINDS, SampleSelector
+from shared.pipeline.sample import PATIENT, PATIENT_FREE_KINDS
 from shared.quality.config import QualityConfig
 from shared.quality.profiler import QualityProfiler
 from shared.quality.render import render_json, render_summary
 from shared.quality.rules.documents import files_under
 from shared.sources.profiling import profiled_rows, quality_config_for
 from shared.sources.registry import reader_for
+from shared.trust.sample_policy import VarietySampleSelector
 
 
 class _PageWriter:
@@ -55,12 +56,27 @@ def _write_report(staging: BlobStaging, run_id: str, name: str, data: bytes) -> 
     return blob
 
 
+# Dependents whose presence makes a patient worth sampling (statuses, documents, plans, ...).
+OBSERVED_KINDS = frozenset(
+    {"appointment", "document", "treatment_plan", "invoice", "related_person", "custom_field"}
+)
+
+
+def _observe_dependents(start: StartRun, export_dir: Path, sample: VarietySampleSelector) -> None:
+    for kind, outcome in reader_for(start.source_system).read(export_dir):
+        record = outcome.record
+        if kind in OBSERVED_KINDS and record is not None and not outcome.quarantined:
+            features = {"patient_id": getattr(record, "patient_id", None),
+                        "status": getattr(record, "status", None)}  # fmt: skip
+            sample.observe(kind, features)
+
+
 def extract_export(
     start: StartRun, staging: BlobStaging, config: QualityConfig | None = None
 ) -> ExtractResult:
     """Reads, profiles and stages a run's export; in sample mode only the sample is staged."""
     sample = (
-        SampleSelector(start.options.sample_size, start.options.sample_seed)
+        VarietySampleSelector(start.options.sample_size, start.options.sample_seed)
         if start.mode == "sample"
         else None
     )
@@ -76,6 +92,8 @@ def extract_export(
     with tempfile.TemporaryDirectory(prefix="clinicferry-export-") as work:
         export_dir = Path(work)
         staging.download_prefix(start.export.prefix, export_dir)
+        if sample is not None:  # a first pass tells which patients carry which variety
+            _observe_dependents(start, export_dir, sample)
         read = reader_for(start.source_system).read(export_dir)
         profiler = QualityProfiler(
             quality_config_for(read, config),

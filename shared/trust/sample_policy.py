@@ -146,8 +146,12 @@ class VarietySampleSelector:
             raise RuntimeError("patients must be closed before dependents are admitted")
         if kind == PATIENT:
             return str(record.get("source_id")) in self._chosen
-        patient_id = record.get("patient_id")
-        return patient_id is None or patient_id in self._chosen
+        # A row that also points at a second patient (a related person who is a patient too)
+        # belongs to the sample only when both patients do, or its lookup would dangle.
+        return all(
+            record.get(field) is None or record.get(field) in self._chosen
+            for field in ("patient_id", "related_patient_id")
+        )
 
     # -- coverage ----------------------------------------------------------------------------
 
