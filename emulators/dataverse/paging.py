@@ -23,12 +23,27 @@ def records_source(store: Store, table: Table, text: str | None) -> str:
     """
     node = parse_filter(text) if text else None
     while isinstance(node, Logical) and node.op == "and":
-        node = node.left if _pins_key(table, node.left) else node.right
-    if isinstance(node, Compare | QueryFunction) and _pins_key(table, node):
-        name = f"ix_{table.logical_name}_{_column_name(node.path)}"
+        node = node.left if _pinned_column(table, node.left) else node.right
+    column = _pinned_column(table, node) if node is not None else None
+    if column is not None:
+        name = f"ix_{table.logical_name}_{column}"
         if name in store.indexes:
             return f'records INDEXED BY "{name}"'
     return "records"
+
+
+def _pinned_column(table: Table, node: Node) -> str | None:
+    """The key column a filter pins: one `eq`, or an `or` list of `eq` on the same column.
+
+    Writers read existing records by an OR-list of source keys; without the index such a read
+    scans the whole table in primary-key order, so reads grow with the table.
+    """
+    if isinstance(node, Logical) and node.op == "or":
+        left, right = _pinned_column(table, node.left), _pinned_column(table, node.right)
+        return left if left is not None and left == right else None
+    if isinstance(node, Compare | QueryFunction) and _pins_key(table, node):
+        return _column_name(node.path)
+    return None
 
 
 def _column_name(path: str) -> str:
