@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TableClient, TableServiceClient, UpdateMode
 from pydantic import BaseModel
 
@@ -93,26 +94,22 @@ class AuditLedger:
         return stored
 
     def _keep_created(self, rows: list[AuditRow]) -> list[AuditRow]:
-        batches = {(row.partition_key, row.batch_id) for row in rows}
-        created: dict[tuple[str, str], AuditRow] = {}
-        for partition, batch_id in batches:
-            query = "PartitionKey eq @pk and batch_id eq @batch and operation eq 'created'"
-            for entity in self._table.query_entities(
-                query, parameters={"pk": partition, "batch": batch_id}
-            ):
-                first = _from_entity(dict(entity))
-                created[(partition, first.row_key)] = first
+        # Only a row that now says unchanged/updated can hide an earlier "created": read those
+        # by key (point reads), never scan the partition, which grows with the run.
         kept = []
         for row in rows:
-            earlier = created.get((row.partition_key, row.row_key))
-            if earlier and row.operation in ("unchanged", "updated"):
-                row = row.model_copy(
-                    update={
+            if row.operation in ("unchanged", "updated"):
+                try:
+                    earlier = _from_entity(dict(self._table.get_entity(row.partition_key,
+                                                                       row.row_key)))  # fmt: skip
+                except ResourceNotFoundError:
+                    earlier = None
+                if earlier is not None and earlier.operation == "created":
+                    row = row.model_copy(update={
                         "operation": "created",
                         "destination_id": row.destination_id or earlier.destination_id,
                         "before_image_blob": earlier.before_image_blob,
-                    }
-                )
+                    })  # fmt: skip
             kept.append(row)
         return kept
 
