@@ -14,6 +14,7 @@ from typing import Any
 import azure.durable_functions as df
 
 from orchestrators import names
+from orchestrators.loading import load_levels
 from orchestrators.retry import RETRY_IO
 from shared.pipeline.messages import (
     ExtractResult,
@@ -24,6 +25,7 @@ from shared.pipeline.messages import (
     ProposalResult,
     ReconcileResult,
     StartRun,
+    TablePlan,
 )
 
 bp = df.Blueprint()
@@ -136,29 +138,20 @@ def migration(context: df.DurableOrchestrationContext) -> Generator[Any, Any, di
         (yield context.call_activity_with_retry(names.PLAN_LOAD, RETRY_IO, gated))
     )
     yield context.call_activity_with_retry(names.SET_RUN_STATE, RETRY_IO, _state(run, "loading"))
-    tables: dict[str, dict[str, int]] = {}
     load_started = context.current_utc_datetime
-    for level, tables_in_level in enumerate(plan.levels):
-        progress.stage(
-            "loading", level=level + 1, levels=len(plan.levels),
-            tables=[t.table for t in tables_in_level], estimate_seconds=plan.estimated_seconds,
+
+    def job_for(table: TablePlan) -> LoadTableJob:
+        return LoadTableJob(
+            run_id=run.run_id, destination=run.destination, export_prefix=run.export.prefix,
+            confirmed_map_hash=confirmation.confirmed_map_hash, operator=run.started_by,
+            mode=run.mode, plan=table, options=run.options,
         )  # fmt: skip
-        jobs = []
-        for table in tables_in_level:
-            job = LoadTableJob(
-                run_id=run.run_id, destination=run.destination, export_prefix=run.export.prefix,
-                confirmed_map_hash=confirmation.confirmed_map_hash, operator=run.started_by,
-                mode=run.mode, plan=table, options=run.options,
-            )  # fmt: skip
-            jobs.append(
-                context.call_sub_orchestrator(
-                    names.LOAD_TABLE,
-                    job.model_dump(mode="json"),
-                    instance_id=f"{context.instance_id}:load:{table.table}",
-                )
-            )
-        for result in (yield context.task_all(jobs)):
-            tables[result["table"]] = result["totals"]
+
+    def on_level(level: int, entries: list[str]) -> None:
+        progress.stage("loading", level=level + 1, levels=len(plan.levels), tables=entries,
+                       estimate_seconds=plan.estimated_seconds)  # fmt: skip
+
+    tables = yield from load_levels(context, plan, context.instance_id, job_for, on_level)
 
     diff: dict[str, Any] | None = None
     if run.mode == "sample":
@@ -176,6 +169,9 @@ def migration(context: df.DurableOrchestrationContext) -> Generator[Any, Any, di
         (yield context.call_activity_with_retry(names.RECONCILE, RETRY_IO, reconcile_input))
     )
     final = "sample_loaded" if run.mode == "sample" else "completed"
+    if run.mode == "full" and run.options.delta_window_hours:  # cutover changes come next
+        yield context.call_activity_with_retry(names.OPEN_DELTA_WINDOW, RETRY_IO, base)
+        final = "delta_open"
     reason = None if reconcile.reconciled else "; ".join(reconcile.reasons[:5])
     yield context.call_activity_with_retry(
         names.SET_RUN_STATE, RETRY_IO, _state(run, final, reason)

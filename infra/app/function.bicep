@@ -45,6 +45,7 @@ var appSettings = {
   // With App Service authentication on, every portal call must carry an Entra principal.
   CLINICFERRY_REQUIRE_PRINCIPAL: empty(authClientId) ? 'false' : 'true'
   CLINICFERRY_HOUSEKEEPING_SCHEDULE: '0 30 2 * * *' // daily, 02:30 UTC (NCRONTAB, six fields)
+  CLINICFERRY_DELTA_SCHEDULE: '0 */15 * * * *' // delta windows checked every 15 minutes (NCRONTAB)
   CLINICFERRY_REPORT_LINK_MINUTES: '15'
 }
 var premiumSettings = {

@@ -195,6 +195,10 @@ class Destination(Protocol):
         """Put before-images back."""
         ...
 
+    async def inactive_state(self, table: str) -> dict[str, Any] | None:
+        """Columns that deactivate a record of `table` (a source deletion), or None if none do."""
+        ...
+
     async def aclose(self) -> None:
         """Release connections."""
         ...

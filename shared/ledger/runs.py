@@ -46,9 +46,10 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     "preparing": frozenset({"loading", "failed", "cancelled"}),
     "loading": frozenset({"reconciling", "failed", "cancelled"}),
     "reconciling": frozenset({"completed", "sample_loaded", "delta_open", "failed"}),
+    # A later pass (delta, fix-back) loads under the same run: back to `loading` and through.
     "sample_loaded": frozenset({"rolling_back", "completed"}),
     "completed": frozenset({"rolling_back", "delta_open", "loading"}),
-    "delta_open": frozenset({"loading", "completed", "rolling_back", "failed"}),
+    "delta_open": frozenset({"loading", "reconciling", "completed", "rolling_back", "failed"}),
     "failed": frozenset({"rolling_back", "loading", "cancelled"}),
     "cancelled": frozenset({"rolling_back"}),
     "rolling_back": frozenset({"rolled_back", "failed"}),
@@ -58,6 +59,40 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 
 class InvalidTransition(RuntimeError):
     """A run was asked to move to a state it cannot reach from where it is."""
+
+
+class PassRecord(BaseModel):
+    """One finished later pass of a run (delta or fix-back): what it found and wrote."""
+
+    pass_id: str
+    state: Literal["completed", "skipped", "failed"]
+    finished_at: datetime
+    reason: str | None = None
+    found: dict[str, int] = Field(default_factory=dict)  # new / changed / deleted / gaps
+    written: dict[str, int] = Field(default_factory=dict)  # created / updated / ... from ledger
+
+
+class DeltaWindow(BaseModel):
+    """The cutover window after a full run: when passes are due, and what the last one saw."""
+
+    opened_at: datetime
+    ends_at: datetime
+    cadence_minutes: int = 15
+    next_due_at: datetime
+    drop_prefix: str  # the staging folder the clinic's new export drops arrive in
+    on_source_delete: Literal["deactivate", "report"] = "deactivate"
+    baseline_pass: str = "full"  # noqa: S105 - the hash snapshot the next pass compares with
+    last_fingerprint: str | None = None
+    closed_at: datetime | None = None
+    close_requested: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    def due(self, now: datetime) -> bool:
+        """A pass is due at its cadence, and once more at (or after) the window's end."""
+        return self.is_open and (now >= self.next_due_at or now >= self.ends_at)
 
 
 class RunRecord(BaseModel):
@@ -75,20 +110,27 @@ class RunRecord(BaseModel):
     counters: dict[str, int] = Field(default_factory=dict)
     signed_off_by: str | None = None  # the reviewer who accepted the sample's field-level diff
     signed_off_at: datetime | None = None
+    delta_window: DeltaWindow | None = None
+    passes: list[PassRecord] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
 
 
+_JSON_COLUMNS = ("counters", "delta_window", "passes")  # Table Storage has no nested values
+
+
 def _to_entity(run: RunRecord) -> dict[str, Any]:
-    entity = run.model_dump(mode="json", exclude={"counters"})
-    entity["counters"] = json.dumps(run.counters, sort_keys=True)
+    entity = run.model_dump(mode="json", exclude=set(_JSON_COLUMNS))
+    for column in _JSON_COLUMNS:
+        entity[column] = json.dumps(run.model_dump(mode="json")[column], sort_keys=True)
     entity.update(PartitionKey=RUN_PARTITION, RowKey=run.run_id)
     return {k: v for k, v in entity.items() if v is not None}
 
 
 def _from_entity(entity: dict[str, Any]) -> RunRecord:
     fields = {k: v for k, v in entity.items() if k not in ("PartitionKey", "RowKey")}
-    fields["counters"] = json.loads(fields.get("counters") or "{}")
+    for column, empty in zip(_JSON_COLUMNS, ("{}", "null", "[]"), strict=True):
+        fields[column] = json.loads(fields.get(column) or empty)
     return RunRecord.model_validate(fields)
 
 
@@ -130,6 +172,23 @@ class RunStore:
     def set_counters(self, run_id: str, counters: dict[str, int]) -> RunRecord:
         """Replaces the counters with values derived from the ledger (idempotent on replay)."""
         return self._update(run_id, lambda _: {"counters": dict(counters)})
+
+    def set_window(self, run_id: str, window: DeltaWindow | None) -> RunRecord:
+        """Stores the run's delta window as it now is (opened, moved on, closed)."""
+        return self._update(run_id, lambda _: {"delta_window": window})
+
+    def record_pass(self, run_id: str, record: PassRecord,
+                    window: DeltaWindow | None = None) -> RunRecord:  # fmt: skip
+        """Adds (or replaces, on replay) a finished pass, and moves the window with it."""
+
+        def change(run: RunRecord) -> dict[str, Any]:
+            passes = [p for p in run.passes if p.pass_id != record.pass_id] + [record]
+            update: dict[str, Any] = {"passes": passes}
+            if window is not None:
+                update["delta_window"] = window
+            return update
+
+        return self._update(run_id, change)
 
     def _update(self, run_id: str, change: Callable[[RunRecord], dict[str, Any]]) -> RunRecord:
         """Read, change, write back if nobody wrote in between (ETag); retried on conflict."""

@@ -115,6 +115,15 @@ class BlobStaging:
             content_type=properties.content_settings.content_type,
         )  # fmt: skip
 
+    def fingerprint(self, prefix: str) -> str:
+        """A digest of every blob's name, size and ETag under `prefix/`: changes with any upload."""
+        container = self._container(STAGING_CONTAINER)
+        parts = sorted(
+            f"{b.name}|{b.size}|{b.etag}"
+            for b in container.list_blobs(name_starts_with=prefix.rstrip("/") + "/")
+        )
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
     def download_prefix(self, prefix: str, destination: Path) -> list[Path]:
         """Copies every staging blob under `prefix/` to `destination`, keeping relative paths."""
         container = self._container(STAGING_CONTAINER)

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from shared.ledger import BlobStaging, page_blob_name
+from shared.ledger.hashes import FULL_PASS, content_hash, save_snapshot
+from shared.pipeline.gates import run_artifact
 from shared.pipeline.messages import ExtractResult, ObjectCounts, StartRun
 from shared.pipeline.reports import REPORT_NAMES, report_blob_name
 from shared.pipeline.sample import PATIENT, PATIENT_FREE_KINDS
@@ -27,11 +29,11 @@ from shared.sources.registry import reader_for
 from shared.trust.sample_policy import VarietySampleSelector
 
 
-class _PageWriter:
-    """Buffers one object kind's records and stages them page by page."""
+class PageWriter:
+    """Buffers one object kind's records and stages them page by page under `scope`."""
 
-    def __init__(self, staging: BlobStaging, run_id: str, kind: str, page_size: int) -> None:
-        self._staging, self._run_id, self._kind, self._size = staging, run_id, kind, page_size
+    def __init__(self, staging: BlobStaging, scope: str, kind: str, page_size: int) -> None:
+        self._staging, self._scope, self._kind, self._size = staging, scope, kind, page_size
         self._buffer: list[dict[str, Any]] = []
         self.pages = 0
         self.staged = 0
@@ -44,16 +46,31 @@ class _PageWriter:
 
     def flush(self) -> None:
         if self._buffer:
-            name = page_blob_name(self._run_id, self._kind, self.pages)
+            name = page_blob_name(self._scope, self._kind, self.pages)
             self._staging.write_jsonl(name, self._buffer)
             self.pages += 1
             self._buffer = []
 
 
-def _write_report(staging: BlobStaging, run_id: str, name: str, data: bytes) -> str:
+def write_report(staging: BlobStaging, run_id: str, name: str, data: bytes,
+                 folder: str = "") -> str:  # fmt: skip
+    """Stores a run report (a later pass's go under `folder`, e.g. passes/delta-001)."""
     blob = report_blob_name(run_id, name)
+    if folder:
+        blob = f"{run_id}/{folder}/{name}"
     staging.write_bytes(blob, data, container="reports", content_type=REPORT_NAMES[name])
     return blob
+
+
+def save_run_start(staging: BlobStaging, start: StartRun) -> None:
+    """Keeps the run's start message: later passes (delta, fix-back) load as the run did."""
+    staging.write_bytes(run_artifact(start.run_id, "start.json"),
+                        start.model_dump_json().encode())  # fmt: skip
+
+
+def load_run_start(staging: BlobStaging, run_id: str) -> StartRun:
+    """The start message of a run whose extraction ran."""
+    return StartRun.model_validate_json(staging.read_bytes(run_artifact(run_id, "start.json")))
 
 
 # Dependents whose presence makes a patient worth sampling (statuses, documents, plans, ...).
@@ -80,12 +97,14 @@ def extract_export(
         if start.mode == "sample"
         else None
     )
-    writers: dict[str, _PageWriter] = {}
+    writers: dict[str, PageWriter] = {}
+    # The full run's content hashes are the baseline its delta passes compare new drops with.
+    hashes: dict[str, dict[str, bytes]] | None = defaultdict(dict) if sample is None else None
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
-    def writer(kind: str) -> _PageWriter:
+    def writer(kind: str) -> PageWriter:
         if kind not in writers:
-            writers[kind] = _PageWriter(staging, start.run_id, kind, start.options.page_size)
+            writers[kind] = PageWriter(staging, start.run_id, kind, start.options.page_size)
         return writers[kind]
 
     quarantine = io.StringIO()
@@ -108,6 +127,8 @@ def extract_export(
                 continue
             record = outcome.record.model_dump(mode="json")
             if sample is None:
+                if hashes is not None:
+                    hashes[kind][outcome.record.source_id] = content_hash(record)
                 writer(kind).add(record)
             elif kind == PATIENT:
                 sample.offer_patient(outcome.record.source_id, record)
@@ -124,10 +145,13 @@ def extract_export(
     for page_writer in writers.values():
         page_writer.flush()
 
-    report_blob = _write_report(staging, start.run_id, "quality.json",
-                                render_json(report).encode())  # fmt: skip
-    _write_report(staging, start.run_id, "quality.txt", render_summary(report).encode())
-    _write_report(staging, start.run_id, "quarantine.jsonl", quarantine.getvalue().encode())
+    for kind, kind_hashes in (hashes or {}).items():
+        save_snapshot(staging, start.run_id, FULL_PASS, kind, kind_hashes)
+    save_run_start(staging, start)
+    report_blob = write_report(staging, start.run_id, "quality.json",
+                               render_json(report).encode())  # fmt: skip
+    write_report(staging, start.run_id, "quality.txt", render_summary(report).encode())
+    write_report(staging, start.run_id, "quarantine.jsonl", quarantine.getvalue().encode())
     objects = {}
     for kind, c in counts.items():
         staged = writers.get(kind)

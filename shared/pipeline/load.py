@@ -25,10 +25,19 @@ from shared.mapping.gate import compile_confirmed, require_confirmed
 from shared.mapping.results import BatchFailed, Row, TransformResult
 from shared.model import OBJECT_KINDS
 from shared.pipeline.destination import with_destination
+from shared.pipeline.extract import load_run_start
 from shared.pipeline.gates import run_artifact
 from shared.pipeline.intent import Intent, load_intent, save_intent
 from shared.pipeline.messages import BatchResult, LoadBatch
 from shared.pipeline.proposal import load_confirmed_map
+
+DELETED_IN_SOURCE = "deleted_in_source"  # the audit reason of a deactivation
+
+
+@lru_cache(maxsize=64)
+def load_run_system(staging: BlobStaging, run_id: str) -> str:
+    """The run's source system (destination keys start with it)."""
+    return load_run_start(staging, run_id).source_system
 
 
 @lru_cache(maxsize=8)
@@ -51,7 +60,7 @@ def _records(staging: BlobStaging, batch: LoadBatch) -> list[Any]:
     if not batch.object_kind:
         return []  # an entry of static rows only (e.g. the default 'Individual Patient' account)
     model = OBJECT_KINDS[batch.object_kind]
-    name = page_blob_name(batch.run_id, batch.object_kind, batch.page)
+    name = page_blob_name(batch.pages_of, batch.object_kind, batch.page)
     try:
         return [model.model_validate(r) for r in staging.read_jsonl(name)]
     except KeyError:
@@ -61,7 +70,8 @@ def _records(staging: BlobStaging, batch: LoadBatch) -> list[Any]:
 def _transform(compiled: CompiledMap, entry: CompiledTable, batch: LoadBatch,
                records: list[Any]) -> TransformResult:  # fmt: skip
     result = entry.transform(records)
-    if batch.page == 0:  # rows the map itself supplies (e.g. a default account) go with page 0
+    # Rows the map itself supplies (e.g. a default account) go with the run's own page 0.
+    if batch.page == 0 and not batch.pass_id:
         result.rows[:0] = [row for row in compiled.static_rows() if row.entry == batch.table]
     return result
 
@@ -79,7 +89,7 @@ def _audit(batch: LoadBatch, transform: TransformResult, written: WriteResult | 
     common = {
         "run_id": batch.run_id, "table": batch.table, "operator": batch.operator,
         "confirmed_map_hash": batch.confirmed_map_hash, "batch_id": batch.batch_id,
-        "attempt": batch.attempt, "pass_id": batch.mode,
+        "attempt": batch.attempt, "pass_id": batch.audit_pass,
     }  # fmt: skip
     rows = []
     for rejection in transform.rejected:
@@ -108,6 +118,12 @@ async def _write(destination: Destination, entry: CompiledTable, batch: LoadBatc
         keys = [p[entry.key_column] for p in payloads]
         existing = await destination.read_back(entry.table, keys, [entry.key_column])
         payloads = [p for p in payloads if p[entry.key_column] in existing]
+    return await _write_through(destination, entry, batch, payloads, deferred, staging)
+
+
+async def _write_through(destination: Destination, entry: CompiledTable, batch: LoadBatch,
+                         payloads: list[dict[str, Any]], deferred: list[dict[str, Any]],
+                         staging: BlobStaging) -> tuple[WriteResult, Intent | None]:  # fmt: skip
     intent = load_intent(staging, batch)
     capture = getattr(destination, "capture", None)
     if intent is None and capture is not None and payloads:  # write-ahead, before any write
@@ -122,6 +138,41 @@ async def _write(destination: Destination, entry: CompiledTable, batch: LoadBatc
     return written, intent
 
 
+class _Deleted:
+    """A source record that is gone: only what its destination key is built from."""
+
+    def __init__(self, source_system: str, kind: str, source_id: str) -> None:
+        self.source_system, self.kind, self.source_id = source_system, kind, source_id
+
+
+async def _deactivate(
+    destination: Destination, entry: CompiledTable, batch: LoadBatch, staging: BlobStaging,
+    counts: Counter[str],
+) -> tuple[WriteResult, Intent | None]:  # fmt: skip
+    """Sets records deleted in the source to their inactive state, through the normal write."""
+    ids = [r["source_id"] for r in staging.read_jsonl(
+        page_blob_name(batch.pages_of, batch.object_kind, batch.page))]  # fmt: skip
+    state = await destination.inactive_state(entry.table)
+    if state is None:  # e.g. notes: nothing to deactivate, the deletion stays in the report
+        counts["skipped_no_inactive_state"] += len(ids)
+        return WriteResult(table=entry.table), None
+    system = load_run_system(staging, batch.run_id)
+    keys = [entry.key_of(_Deleted(system, batch.object_kind, i)) for i in ids]
+    found = await destination.read_back(entry.table, keys, sorted(state))
+    counts["skipped_not_in_destination"] += len(keys) - len(found)
+    earlier = load_intent(staging, batch)
+    if earlier is not None:  # a retry: what the first attempt found live is written again
+        live = [k for k in keys if k in set(earlier.existing)]
+    else:
+        live = [k for k in keys if k in found
+                and any(found[k].get(c) != v for c, v in state.items())]  # fmt: skip
+    counts["skipped_already_inactive"] += len(found) - len(live)
+    payloads = [{entry.key_column: key, **state} for key in live]
+    if not payloads:
+        return WriteResult(table=entry.table), None
+    return await _write_through(destination, entry, batch, payloads, [], staging)
+
+
 def load_batch(batch: LoadBatch, staging: BlobStaging, ledger: AuditLedger) -> BatchResult:
     """Loads one staged page into one map entry's table; returns counts per operation."""
     compiled = _compiled(batch.run_id, batch.confirmed_map_hash, staging)
@@ -129,6 +180,8 @@ def load_batch(batch: LoadBatch, staging: BlobStaging, ledger: AuditLedger) -> B
     if confirmed.sha256 != batch.confirmed_map_hash:
         raise PermissionError("the batch names another map than the run confirmed")
     entry = compiled.tables[batch.table]
+    if batch.operation == "deactivate":
+        return _deactivate_batch(batch, entry, staging, ledger)
     try:
         transform = _transform(compiled, entry, batch, _records(staging, batch))
     except BatchFailed as failed:  # the map's fail_batch policy: nothing of this page is written
@@ -164,4 +217,31 @@ def load_batch(batch: LoadBatch, staging: BlobStaging, ledger: AuditLedger) -> B
     stored = ledger.record(_audit(batch, transform, written, intent, before_blob))
     counts.update(row.operation for row in stored if row.operation != "rejected")
     counts["rejected"] = sum(1 for row in stored if row.operation == "rejected")
+    return BatchResult(batch_id=batch.batch_id, counts=+counts)
+
+
+def _deactivate_batch(batch: LoadBatch, entry: CompiledTable, staging: BlobStaging,
+                      ledger: AuditLedger) -> BatchResult:  # fmt: skip
+    counts: Counter[str] = Counter()
+    try:
+        written, intent = with_destination(
+            batch.destination,
+            lambda d: _deactivate(d, entry, batch, staging, counts),
+            scope=batch.run_id,
+        )
+    except TransientError as exc:
+        return BatchResult(batch_id=batch.batch_id, retry_after_seconds=exc.retry_after or 30.0,
+                           error_code=exc.reason_code)  # fmt: skip
+    before_blob = None
+    images = list(intent.before_images) if intent else written.before_images
+    if images:
+        before_blob = before_image_blob_name(batch.run_id, batch.table, batch.batch_id)
+        staging.write_jsonl(before_blob, [image.model_dump(mode="json") for image in images])
+    rows = [row.model_copy(update={"reason_code": DELETED_IN_SOURCE})
+            if row.operation == "updated" else row
+            for row in _audit(batch, TransformResult(entry.entry, batch.confirmed_map_hash),
+                              written, intent, before_blob)]  # fmt: skip
+    stored = ledger.record(rows)
+    for row in stored:
+        counts["deactivated" if row.reason_code == DELETED_IN_SOURCE else row.operation] += 1
     return BatchResult(batch_id=batch.batch_id, counts=+counts)

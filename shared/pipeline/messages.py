@@ -58,6 +58,13 @@ class RunOptions(Message):
     parallel_batches: int = Field(default=4, ge=1, le=32)
     batches_per_execution: int = Field(default=100, ge=1, le=200)
     max_batch_attempts: int = Field(default=6, ge=1, le=20)
+    # After a full run, changes made in the old system during cutover are picked up for this
+    # long (0: no window), a pass every `delta_cadence_minutes` from a new export drop.
+    delta_window_hours: int = Field(default=48, ge=0, le=168)
+    delta_cadence_minutes: int = Field(default=15, ge=5, le=1440)
+    # What a record deleted in the source becomes in the destination: deactivated (default) or
+    # only reported; never hard-deleted.
+    on_source_delete: Literal["deactivate", "report"] = "deactivate"
 
 
 class StartRun(Message):
@@ -122,7 +129,7 @@ class TablePlan(Message):
 
     table: str
     destination_table: str = ""
-    operation: Literal["upsert", "export"] = "upsert"
+    operation: Literal["upsert", "export", "deactivate"] = "upsert"
     object_kind: str
     records: int
     pages: int
@@ -150,6 +157,8 @@ class LoadTableJob(Message):
     mode: RunMode
     plan: TablePlan
     options: RunOptions
+    pass_id: str = ""  # a later pass of the run (delta-001, fixback-001); "" is the run itself
+    page_scope: str = ""  # where that pass staged its pages ("" is the run's own pages)
     next_page: int = 0
     totals: dict[str, int] = Field(default_factory=dict)
 
@@ -164,15 +173,31 @@ class LoadBatch(Message):
     operator: str
     mode: RunMode
     table: str
-    operation: Literal["upsert", "export"] = "upsert"
+    operation: Literal["upsert", "export", "deactivate"] = "upsert"
     object_kind: str
     page: int
     attempt: int = 1
+    pass_id: str = ""
+    page_scope: str = ""
 
     @property
     def batch_id(self) -> str:
         """Stable across attempts, so a replayed batch overwrites its own audit rows."""
-        return f"{self.table}.{self.page:05d}"
+        batch = f"{self.table}.{self.page:05d}"
+        if self.operation == "deactivate":
+            batch = f"{self.table}.deactivate.{self.page:05d}"
+        return f"{self.pass_id}.{batch}" if self.pass_id else batch
+
+    @property
+    def audit_pass(self) -> str:
+        """The ledger's pass of this batch's rows (a run's own rows are its mode's)."""
+        return self.pass_id or self.mode
+
+    @property
+    def pages_of(self) -> str:
+        """The scope whose staged pages this batch reads (deactivations: the deleted ids)."""
+        scope = self.page_scope or self.run_id
+        return deleted_scope(scope) if self.operation == "deactivate" else scope
 
 
 class BatchResult(Message):
@@ -191,3 +216,54 @@ class ReconcileResult(Message):
     gaps: int
     report_blob: str
     reasons: list[str] = Field(default_factory=list)
+
+
+PassKind = Literal["delta", "fixback"]
+PASS_ID = r"^(delta|fixback)-[0-9]{3}$"  # noqa: S105 - a pattern of pass names
+
+
+class PassJob(Message):
+    """Input of `load_pass`: a later pass of a finished run (delta pickup or fix-back)."""
+
+    run_id: str = Field(pattern=r"^[A-Za-z0-9-]{1,64}$")
+    pass_id: str = Field(pattern=PASS_ID)
+    kind: PassKind
+    operator: str = Field(min_length=1, max_length=256)
+    closing: bool = False  # the delta window's last pass: ends with the final reconciliation
+
+    @property
+    def page_scope(self) -> str:
+        return pass_scope(self.run_id, self.pass_id)
+
+
+def deleted_scope(page_scope: str) -> str:
+    """Where a delta pass stages the source ids deleted in the source, as pages per kind."""
+    return f"{page_scope}/deleted"
+
+
+def pass_scope(run_id: str, pass_id: str) -> str:
+    """Staging folder of one pass's pages and lists (inside the run's own folder)."""
+    return f"{run_id}/passes/{pass_id}"
+
+
+class PassChanges(Message):
+    """Per object kind, what a pass found: new, changed, deleted (delta) or gaps (fix-back)."""
+
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    quarantined: int = 0
+    gaps: int = 0
+
+
+class PassSelection(Message):
+    """What a pass selected and staged (as an ExtractResult the planner reads), or why none."""
+
+    pass_id: str
+    extract: ExtractResult
+    changes: dict[str, PassChanges] = Field(default_factory=dict)
+    deleted_pages: dict[str, int] = Field(default_factory=dict)  # deletions to act on, per kind
+    skipped_reason: str | None = None  # e.g. no new export drop since the last pass
+    drop_fingerprint: str | None = None
+    report_blob: str = ""

@@ -15,7 +15,8 @@ import math
 from shared.ledger import BlobStaging
 from shared.mapping.names import logical_name
 from shared.mapping.order import load_waves
-from shared.pipeline.messages import ExtractResult, LoadPlan, StartRun, TablePlan
+from shared.mapping.spec import MapSpec
+from shared.pipeline.messages import ExtractResult, LoadPlan, PassSelection, StartRun, TablePlan
 from shared.pipeline.proposal import load_confirmed_map
 from shared.pipeline.reports import REPORT_NAMES, report_blob_name
 from shared.pipeline.settings import PipelineSettings
@@ -25,9 +26,14 @@ RECORDS_PER_SECOND_PER_USER = 400.0
 
 
 def plan_load(
-    start: StartRun, map_hash: str, staging: BlobStaging, extract: ExtractResult, users: int = 1
-) -> LoadPlan:
-    """Entries by wave with records, pages and requests; time and entitlement estimates."""
+    start: StartRun, map_hash: str, staging: BlobStaging, extract: ExtractResult, users: int = 1,
+    *, later_pass: PassSelection | None = None,
+) -> LoadPlan:  # fmt: skip
+    """Entries by wave with records, pages and requests; time and entitlement estimates.
+
+    A later pass (delta, fix-back) plans only what it staged, without the map's static rows,
+    and ends with the deactivation of records deleted in the source, children first.
+    """
     spec = load_confirmed_map(start.run_id, staging, map_hash).spec
     levels: list[list[TablePlan]] = []
     total_records = 0
@@ -38,8 +44,9 @@ def plan_load(
             if not entry.enabled or entry.operation == "match":
                 continue  # match entries (staff -> users) are the owner gate's work
             counts = extract.objects.get(entry.source or "")
-            records = (counts.staged if counts else 0) + len(entry.static_rows)
-            pages = max(counts.pages if counts else 0, 1 if entry.static_rows else 0)
+            static = len(entry.static_rows) if later_pass is None else 0
+            records = (counts.staged if counts else 0) + static
+            pages = max(counts.pages if counts else 0, 1 if static else 0)
             if records == 0:
                 continue
             total_records += records
@@ -51,6 +58,10 @@ def plan_load(
             ))  # fmt: skip
         if level:
             levels.append(level)
+    if later_pass is not None:
+        deactivations = _deactivations(start, spec, later_pass)
+        total_records += sum(t.records for t in deactivations)
+        levels += [[t] for t in deactivations]
     fed = {spec.tables[name].source for wave in load_waves(spec) for name in wave
            if spec.tables[name].enabled}  # fmt: skip
     unmapped = {
@@ -78,8 +89,31 @@ def plan_load(
         warnings=warnings,
     )
     blob = report_blob_name(start.run_id, "plan.json")
+    if later_pass is not None:
+        blob = f"{start.run_id}/passes/{later_pass.pass_id}/plan.json"
     body = {**plan.model_dump(mode="json"), "records": total_records, "users": users,
             "not_migrated": unmapped}  # fmt: skip
     staging.write_bytes(blob, json.dumps(body, indent=2).encode(), container="reports",
                         content_type=REPORT_NAMES["plan.json"])  # fmt: skip
     return plan.model_copy(update={"report_blob": blob})
+
+
+def _deactivations(start: StartRun, spec: MapSpec, selection: PassSelection) -> list[TablePlan]:
+    """One deactivation per entry that creates records of a deleted kind, children first."""
+    if start.options.on_source_delete != "deactivate":
+        return []
+    plans = []
+    for wave in reversed(load_waves(spec)):
+        for name in wave:
+            entry = spec.tables[name]
+            kind = entry.source or ""
+            pages = selection.deleted_pages.get(kind, 0)
+            if not pages or not entry.enabled or entry.operation != "upsert" or entry.key.source:
+                continue
+            records = selection.changes[kind].deleted
+            plans.append(TablePlan(
+                table=name, destination_table=logical_name(entry.table, start.destination.kind),
+                operation="deactivate", object_kind=kind, records=records, pages=pages,
+                requests=math.ceil(records / RECORDS_PER_REQUEST),
+            ))  # fmt: skip
+    return plans

@@ -15,17 +15,22 @@ from typing import Any
 from shared.destinations.base import Destination
 from shared.ledger import AuditLedger, BlobStaging
 from shared.pipeline.destination import with_destination
-from shared.pipeline.messages import ExtractResult, LoadPlan, ReconcileResult, StartRun
+from shared.pipeline.load import DELETED_IN_SOURCE
+from shared.pipeline.messages import ExtractResult, LoadPlan, ReconcileResult, StartRun, TablePlan
 from shared.pipeline.reports import REPORT_NAMES, report_blob_name
 
 STAMPED = ("created", "updated")
 
 
-def reconcile(
-    start: StartRun, staging: BlobStaging, ledger: AuditLedger, extract: ExtractResult,
-    plan: LoadPlan, totals: dict[str, dict[str, int]], load_seconds: float | None = None,
-) -> ReconcileResult:  # fmt: skip
-    """Compares staged, loaded (ledger) and present (destination) counts; writes the report."""
+def account_entries(
+    ledger: AuditLedger, run_id: str, pass_id: str, plan: LoadPlan,
+    totals: dict[str, dict[str, int]],
+) -> tuple[list[dict[str, Any]], list[str], dict[str, set[str]]]:  # fmt: skip
+    """Per planned entry, is every record this pass staged accounted for by this pass's rows?
+
+    Also returns, per destination table, the keys any pass of the run created or updated (the
+    records that must carry the run's stamp).
+    """
     entries: list[dict[str, Any]] = []
     reasons: list[str] = []
     # Several entries may write one table (a patient's contact, then insurance merged onto it):
@@ -33,24 +38,50 @@ def reconcile(
     stamped_by_table: dict[str, set[str]] = defaultdict(set)
     for level in plan.levels:
         for table in level:
-            rows = list(ledger.rows(start.run_id, table.table))
+            every_pass = list(ledger.rows(run_id, table.table))
+            rows = [row for row in every_pass if row.pass_id == pass_id]
+            if table.operation == "deactivate":  # its rows are told apart by their reason
+                rows = [row for row in rows if row.reason_code == DELETED_IN_SOURCE]
+            elif any(t.table == table.table and t.operation == "deactivate"
+                     for lv in plan.levels for t in lv):  # fmt: skip
+                rows = [row for row in rows if row.reason_code != DELETED_IN_SOURCE]
             ops = dict(Counter(row.operation for row in rows))
-            counted = totals.get(table.table, {})
+            counted = totals.get(_totals_key(table), {})
             accounted = sum(ops.values()) + sum(
                 n
                 for name, n in counted.items()
                 if name.startswith("skipped_") or name == "exported"
             )
-            if table.operation == "upsert":
+            if table.operation != "export":
                 stamped_by_table[table.destination_table].update(
-                    row.source_key for row in rows if row.operation in STAMPED
+                    row.source_key for row in every_pass if row.operation in STAMPED
                 )
             entries.append(
-                {"entry": table.table, "table": table.destination_table,
-                 "staged": table.records, "ledger": ops, "accounted": accounted}
+                {"entry": table.table, "table": table.destination_table, "pass": pass_id,
+                 "operation": table.operation, "staged": table.records, "ledger": ops,
+                 "accounted": accounted}
             )  # fmt: skip
             if accounted != table.records:
-                reasons.append(f"{table.table}: {table.records} staged, {accounted} accounted for")
+                what = f"{table.table} ({table.operation})" if table.operation == "deactivate" \
+                    else table.table  # fmt: skip
+                reasons.append(f"{what}: {table.records} staged, {accounted} accounted for")
+    return entries, reasons, stamped_by_table
+
+
+def _totals_key(table: TablePlan) -> str:
+    """Load totals per plan entry: a deactivation of an entry counts apart from its loads."""
+    return f"{table.table}#deactivate" if table.operation == "deactivate" else table.table
+
+
+def reconcile(
+    start: StartRun, staging: BlobStaging, ledger: AuditLedger, extract: ExtractResult,
+    plan: LoadPlan, totals: dict[str, dict[str, int]], load_seconds: float | None = None,
+    passes: list[dict[str, Any]] | None = None,
+) -> ReconcileResult:  # fmt: skip
+    """Compares staged, loaded (ledger) and present (destination) counts; writes the report."""
+    entries, reasons, stamped_by_table = account_entries(
+        ledger, start.run_id, start.mode, plan, totals
+    )
 
     async def count_all(destination: Destination) -> dict[str, int]:
         return {t: await destination.count(t, start.run_id) for t in stamped_by_table}
@@ -67,7 +98,7 @@ def reconcile(
     report = {
         "run_id": start.run_id, "reconciled": not reasons, "reasons": reasons,
         "objects": {k: v.model_dump() for k, v in extract.objects.items()},
-        "entries": entries, "tables": tables,
+        "entries": entries, "tables": tables, "later_passes": passes or [],
         # The plan shown before the load, against what happened.
         "plan_vs_actual": {
             "records_planned": sum(t.records for level in plan.levels for t in level),

@@ -25,6 +25,8 @@ REPORT_NAMES: dict[str, str] = {
     "rollback.html": "text/html; charset=utf-8",
     "rollback.json": "application/json",
     "signoff.json": "application/json",
+    "changes.json": "application/json",  # what a delta pass found in a new drop (ids, counts)
+    "pass.json": "application/json",  # what a later pass (delta, fix-back) wrote
 }
 
 

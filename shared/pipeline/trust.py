@@ -15,6 +15,7 @@ from shared.ledger import AuditLedger, BlobStaging
 from shared.pipeline.destination import with_destination
 from shared.pipeline.load import _compiled
 from shared.pipeline.messages import ExtractResult, LoadPlan, ReconcileResult, StartRun
+from shared.pipeline.passes import save_reconcile_input
 from shared.pipeline.reconcile import reconcile as account_for_every_record
 from shared.reconcile import load_totals, reconcile, totals_path
 from shared.reports.sample_diff import sample_diff
@@ -37,11 +38,18 @@ def diff_sample(start: StartRun, map_hash: str, staging: BlobStaging,
 def reconcile_run(
     start: StartRun, map_hash: str, staging: BlobStaging, ledger: AuditLedger,
     extract: ExtractResult, plan: LoadPlan, totals: dict[str, dict[str, int]],
-    load_seconds: float | None,
+    load_seconds: float | None, *, pages_of: str | None = None,
+    passes: list[dict[str, Any]] | None = None,
 ) -> ReconcileResult:  # fmt: skip
-    """Accounting, destination counts and declared totals; writes the reports and checklist."""
+    """Accounting, destination counts and declared totals; writes the reports and checklist.
+
+    `pages_of` names the source's current state when a later pass reconciles again (the run's
+    own pages by default); `passes` are the later passes the accounting report lists.
+    """
+    if pages_of is None:
+        save_reconcile_input(staging, start.run_id, extract, plan, totals, load_seconds)
     accounting = account_for_every_record(
-        start, staging, ledger, extract, plan, totals, load_seconds
+        start, staging, ledger, extract, plan, totals, load_seconds, passes
     )
     compiled = _compiled(start.run_id, map_hash, staging)
     declared = load_totals(totals_path(start.destination.kind, start.source_system))
@@ -49,7 +57,7 @@ def reconcile_run(
 
     async def check(destination: Destination) -> Any:
         return await reconcile(destination, compiled, staging, ledger, start.run_id,  # type: ignore[arg-type]
-                               declared, quarantined=quarantined)  # fmt: skip
+                               declared, quarantined=quarantined, pages_of=pages_of)  # fmt: skip
 
     report = with_destination(start.destination, check, scope=start.run_id)
     blobs = store_reconciliation(staging, report)

@@ -92,6 +92,7 @@ def _source_side(
     run_id: str,
     totals: Sequence[SumTotal | CountByTotal],
     page_size: int = 500,
+    pages_of: str | None = None,
 ) -> dict[str, _Expected]:
     by_table: dict[str, _Expected] = defaultdict(_Expected)
     for name in compiled.order:
@@ -103,7 +104,7 @@ def _source_side(
         mine = [t for t in totals if t.entry == name]
         getters = {t.name: compile_path(t.source) for t in mine if isinstance(t, SumTotal)}
         batch: list[CanonicalRecord] = []
-        for record in staged_records(staging, run_id, entry.source_kind):
+        for record in staged_records(staging, pages_of or run_id, entry.source_kind):
             batch.append(record)
             if len(batch) >= page_size:
                 _take(destination, entry, batch, side, mine, getters)
@@ -152,6 +153,7 @@ async def reconcile(
     totals: Sequence[SumTotal | CountByTotal],
     *,
     quarantined: Mapping[str, int] | None = None,
+    pages_of: str | None = None,
 ) -> Reconciliation:
     """Counts, totals and gaps for every table the map loads.
 
@@ -163,12 +165,13 @@ async def reconcile(
         run_id: the run (also the fix-back run's parent: fix-back passes stamp the same id).
         totals: declared field totals (see totals.py).
         quarantined: records the quality step quarantined, per canonical kind.
+        pages_of: the staged pages that are the source's state (default: the run's own).
 
     Returns:
         The reconciliation; `fixback_keys()` lists what a fix-back pass must reload.
     """
     quarantined = quarantined or {}
-    expected = _source_side(destination, compiled, staging, run_id, totals)
+    expected = _source_side(destination, compiled, staging, run_id, totals, pages_of=pages_of)
     report = Reconciliation(run_id=run_id)
     for table, side in expected.items():
         mine = [t for t in totals if t.entry in side.entries]

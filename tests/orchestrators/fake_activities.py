@@ -117,3 +117,9 @@ def reconcile(payload: dict[str, Any]) -> dict[str, Any]:
 def diff_sample(payload: dict[str, Any]) -> dict[str, Any]:
     _record(names.DIFF_SAMPLE, payload)
     return {"report_blob": "r/diff.html", "summary": {"match": 10, "mismatch": 0}}
+
+
+@bp.activity_trigger(input_name="payload", activity=names.OPEN_DELTA_WINDOW)
+def open_delta_window(payload: dict[str, Any]) -> dict[str, Any]:
+    _record(names.OPEN_DELTA_WINDOW, payload)
+    return {"opened": True}

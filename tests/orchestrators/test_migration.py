@@ -65,8 +65,16 @@ def test_full_run_loads_every_page_once_in_dependency_order(host: DurableHost) -
     )
     assert all(p["confirmed_map_hash"] == "a" * 64 for p in called(names.LOAD_BATCH))
     assert states() == ["profiling", "awaiting_confirmation", "preparing", "loading",
-                        "reconciling", "completed"]  # fmt: skip
-    assert status.custom_status["stage"] == "completed"
+                        "reconciling", "delta_open"]  # fmt: skip
+    assert status.custom_status["stage"] == "delta_open"  # cutover changes are picked up next
+    assert len(called(names.OPEN_DELTA_WINDOW)) == 1
+
+
+def test_a_full_run_without_a_delta_window_ends_completed(host: DurableHost) -> None:
+    fake_activities.reset()
+    status = host.wait_for(start(host, delta_window_hours=0))
+    assert status.output["state"] == "completed"
+    assert states()[-1] == "completed" and called(names.OPEN_DELTA_WINDOW) == []
 
 
 def test_waits_for_a_person_then_loads_with_the_confirmed_hash(

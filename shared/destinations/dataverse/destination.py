@@ -211,6 +211,16 @@ class DataverseDestination:
             self._max_upload = await metadata.max_upload_bytes(self.client)
         return self._max_upload
 
+    async def inactive_state(self, table: str) -> dict[str, Any] | None:
+        """The state a record deleted in the source takes: Inactive, or Canceled for activities
+        (the status is the state's default); None when the table has no such state (notes)."""
+        column = (await self.table_info(table)).columns.get("statecode")
+        labels = {choice.label.lower(): choice.value for choice in column.choices} if column else {}
+        for label in ("inactive", "canceled", "cancelled"):
+            if label in labels:
+                return {"statecode": labels[label]}
+        return None
+
     # -- reading, reconciliation, rollback ----------------------------------------------------
 
     async def read_back(
