@@ -33,6 +33,8 @@ def _batch(job: LoadTableJob, page: int, attempt: int) -> LoadBatch:
         object_kind=job.plan.object_kind,
         page=page,
         attempt=attempt,
+        pass_id=job.pass_id,
+        page_scope=job.page_scope,
     )
 
 

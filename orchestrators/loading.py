@@ -15,16 +15,11 @@ from orchestrators import names
 from shared.pipeline.messages import LoadPlan, LoadTableJob, TablePlan
 
 
-def totals_key(table: TablePlan) -> str:
-    """A deactivation of an entry counts apart from that entry's loads."""
-    return f"{table.table}#deactivate" if table.operation == "deactivate" else table.table
-
-
 def load_levels(
     context: df.DurableOrchestrationContext, plan: LoadPlan, prefix: str,
     job_for: Callable[[TablePlan], LoadTableJob], on_level: Callable[[int, list[str]], None],
 ) -> Generator[Any, Any, dict[str, dict[str, int]]]:  # fmt: skip
-    """Loads every level; returns load totals per entry (see `totals_key`)."""
+    """Loads every level; returns load totals per entry (see `TablePlan.totals_key`)."""
     tables: dict[str, dict[str, int]] = {}
     for level, tables_in_level in enumerate(plan.levels):
         on_level(level, [t.table for t in tables_in_level])
@@ -32,11 +27,11 @@ def load_levels(
             context.call_sub_orchestrator(
                 names.LOAD_TABLE,
                 job_for(table).model_dump(mode="json"),
-                instance_id=f"{prefix}:load:{totals_key(table)}",
+                instance_id=f"{prefix}:load:{table.totals_key}",
             )
             for table in tables_in_level
         ]
         results = yield context.task_all(jobs)
         for table, result in zip(tables_in_level, results, strict=True):
-            tables[totals_key(table)] = result["totals"]
+            tables[table.totals_key] = result["totals"]
     return tables

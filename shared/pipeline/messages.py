@@ -135,6 +135,12 @@ class TablePlan(Message):
     pages: int
     requests: int
 
+    @property
+    def totals_key(self) -> str:
+        """Load totals are kept per entry; an entry's deactivations count apart from its loads
+        (also an instance id part: no '#', '/' or '?')."""
+        return f"{self.table}--deactivate" if self.operation == "deactivate" else self.table
+
 
 class LoadPlan(Message):
     """Tables by dependency level (a level loads in parallel), with the run's time estimate."""

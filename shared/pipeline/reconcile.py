@@ -16,7 +16,7 @@ from shared.destinations.base import Destination
 from shared.ledger import AuditLedger, BlobStaging
 from shared.pipeline.destination import with_destination
 from shared.pipeline.load import DELETED_IN_SOURCE
-from shared.pipeline.messages import ExtractResult, LoadPlan, ReconcileResult, StartRun, TablePlan
+from shared.pipeline.messages import ExtractResult, LoadPlan, ReconcileResult, StartRun
 from shared.pipeline.reports import REPORT_NAMES, report_blob_name
 
 STAMPED = ("created", "updated")
@@ -46,7 +46,7 @@ def account_entries(
                      for lv in plan.levels for t in lv):  # fmt: skip
                 rows = [row for row in rows if row.reason_code != DELETED_IN_SOURCE]
             ops = dict(Counter(row.operation for row in rows))
-            counted = totals.get(_totals_key(table), {})
+            counted = totals.get(table.totals_key, {})
             accounted = sum(ops.values()) + sum(
                 n
                 for name, n in counted.items()
@@ -66,11 +66,6 @@ def account_entries(
                     else table.table  # fmt: skip
                 reasons.append(f"{what}: {table.records} staged, {accounted} accounted for")
     return entries, reasons, stamped_by_table
-
-
-def _totals_key(table: TablePlan) -> str:
-    """Load totals per plan entry: a deactivation of an entry counts apart from its loads."""
-    return f"{table.table}#deactivate" if table.operation == "deactivate" else table.table
 
 
 def reconcile(

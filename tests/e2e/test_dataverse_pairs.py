@@ -26,7 +26,8 @@ def run_migration(host: DurableHost, source: str, run_id: str, **options: Any) -
     start = {
         "run_id": run_id, "source_system": source, "export": {"prefix": f"exports/{run_id}"},
         "mode": "full", "started_by": "e2e@example.org",
-        "options": {"auto_confirm": True, "apply_schema": True, "page_size": 200, **options},
+        "options": {"auto_confirm": True, "apply_schema": True, "page_size": 200,
+                    "delta_window_hours": 0, **options},
     }  # fmt: skip
     host.start_new(names.MIGRATION, start, instance_id=run_id)
     return host.wait_for(run_id, timeout=600)

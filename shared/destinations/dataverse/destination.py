@@ -214,8 +214,10 @@ class DataverseDestination:
     async def inactive_state(self, table: str) -> dict[str, Any] | None:
         """The state a record deleted in the source takes: Inactive, or Canceled for activities
         (the status is the state's default); None when the table has no such state (notes)."""
-        column = (await self.table_info(table)).columns.get("statecode")
-        labels = {choice.label.lower(): choice.value for choice in column.choices} if column else {}
+        if "statecode" not in (await self.table_info(table)).columns:
+            return None
+        options = await metadata.state_options(self.client, table)
+        labels = {choice.label.lower(): choice.value for choice in options}
         for label in ("inactive", "canceled", "cancelled"):
             if label in labels:
                 return {"statecode": labels[label]}

@@ -164,3 +164,17 @@ async def max_upload_bytes(client: DataverseClient) -> int:
     body = await client.get_json("organizations", {"$select": "maxuploadfilesize"})
     rows = body.get("value") or []
     return int(rows[0].get("maxuploadfilesize") or 5_242_880) if rows else 5_242_880
+
+
+STATE = "Microsoft.Dynamics.CRM.StateAttributeMetadata"
+
+
+async def state_options(client: DataverseClient, table: str) -> list[ChoiceOption]:
+    """The options of a table's `statecode` (Active / Inactive, Open / Completed / Canceled);
+    empty when the table has no state (notes)."""
+    body = await client.get_json(f"{entity_path(table)}/Attributes/{STATE}", OPTIONS_QUERY)
+    return [
+        ChoiceOption(value=int(o["Value"]), label=label_text(o.get("Label")) or "?")
+        for attribute in body.get("value", [])
+        for o in (attribute.get("OptionSet") or {}).get("Options") or []
+    ]
