@@ -28,7 +28,7 @@ def open_delta_window(payload: Payload) -> Payload:
 def select_pass(payload: Payload) -> Payload:
     """What the pass loads: a drop's changes, or the last reconciliation's gaps."""
     return passes.start_pass(PassJob.model_validate(payload), clients.staging(),
-                             clients.run_store())  # fmt: skip
+                             clients.run_store(), clients.audit_ledger())  # fmt: skip
 
 
 @bp.activity_trigger(input_name="payload", activity=names.PLAN_PASS)

@@ -77,7 +77,8 @@ def close_requested(store: RunStore, run_id: str) -> DeltaWindow:
     return moved
 
 
-def start_pass(job: PassJob, staging: BlobStaging, store: RunStore) -> dict[str, Any]:
+def start_pass(job: PassJob, staging: BlobStaging, store: RunStore,
+               ledger: AuditLedger) -> dict[str, Any]:  # fmt: skip
     """Selects what the pass loads; the run goes to `loading` only when there is work."""
     start = load_run_start(staging, job.run_id)
     run = store.get(job.run_id)
@@ -101,6 +102,8 @@ def start_pass(job: PassJob, staging: BlobStaging, store: RunStore) -> dict[str,
                 "delta passes changed records since the run's reconciliation: close the delta "
                 "window first (its closing pass reconciles against the latest drop)"
             )
+        # Reconcile first: gaps found now (a record deleted behind our back) are what it loads.
+        _reconcile_again(job.run_id, start, staging, ledger, run)
         selection = select_gaps(job, start, staging, source_scope(run))
         drop = start.export.prefix
     if not selection.skipped_reason:
@@ -202,18 +205,10 @@ def save_reconcile_input(staging: BlobStaging, run_id: str, extract: ExtractResu
 def reconcile_after_pass(job: PassJob, staging: BlobStaging, ledger: AuditLedger,
                          store: RunStore) -> ReconcileResult:  # fmt: skip
     """Reconciles the whole run again (after a fix-back, or as the window's final one)."""
-    from shared.pipeline.trust import reconcile_run  # trust imports the load step
-
     start = load_run_start(staging, job.run_id)
-    body = json.loads(staging.read_bytes(run_artifact(job.run_id, "reconcile_input.json")))
     store.transition(job.run_id, "reconciling")
     run = store.get(job.run_id)
-    result = reconcile_run(
-        start, str(run.confirmed_map_hash), staging, ledger,
-        ExtractResult.model_validate(body["extract"]), LoadPlan.model_validate(body["plan"]),
-        body["totals"], body["load_seconds"], pages_of=source_scope(run),
-        passes=[p.model_dump(mode="json") for p in run.passes],
-    )  # fmt: skip
+    result = _reconcile_again(job.run_id, start, staging, ledger, run)
     window = run.delta_window
     if window is not None and window.is_open:
         final = "delta_open"
@@ -222,3 +217,16 @@ def reconcile_after_pass(job: PassJob, staging: BlobStaging, ledger: AuditLedger
     reason = None if result.reconciled else "; ".join(result.reasons[:5])
     store.transition(job.run_id, final, reason=reason)  # type: ignore[arg-type]
     return result
+
+
+def _reconcile_again(run_id: str, start: StartRun, staging: BlobStaging, ledger: AuditLedger,
+                     run: RunRecord) -> ReconcileResult:  # fmt: skip
+    from shared.pipeline.trust import reconcile_run  # trust imports the load step
+
+    body = json.loads(staging.read_bytes(run_artifact(run_id, "reconcile_input.json")))
+    return reconcile_run(
+        start, str(run.confirmed_map_hash), staging, ledger,
+        ExtractResult.model_validate(body["extract"]), LoadPlan.model_validate(body["plan"]),
+        body["totals"], body["load_seconds"], pages_of=source_scope(run),
+        passes=[p.model_dump(mode="json") for p in run.passes],
+    )  # fmt: skip
