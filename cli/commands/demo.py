@@ -2,7 +2,9 @@
 
 Starts Azurite and the Dataverse emulator, drops the sample export into the staging container,
 then runs the real orchestration on the local Durable host twice: a sample of patients first,
-then the full run. Reports are copied to .local/demo/reports/<run>/ for reading.
+then the full run, which opens the delta window; a second export drop (the clinic kept working
+during cutover) is then picked up by the window's closing pass. Reports are copied to
+.local/demo/reports/<run>/ for reading.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import uuid
 from pathlib import Path
 
+from cli.demo_delta import run_delta
 from cli.durable_host import DurableHost, RuntimeStatus
 from cli.local_services import start_local_services
 from cli.migration_runner import outcome_totals, run_to_completion, save_reports
@@ -38,7 +41,8 @@ def _say(text: str = "") -> None:
 
 
 def _migrate(host: DurableHost, source: str, prefix: str, mode: str, state: Path,
-             sample_size: int) -> bool:  # fmt: skip
+             sample_size: int) -> str | None:  # fmt: skip
+    """Runs one migration and explains it; returns the run id when it reconciled."""
     run_id = f"demo-{mode}-{uuid.uuid4().hex[:8]}"
     start = StartRun.model_validate({
         "run_id": run_id, "source_system": source, "export": {"prefix": prefix}, "mode": mode,
@@ -52,7 +56,7 @@ def _migrate(host: DurableHost, source: str, prefix: str, mode: str, state: Path
     if status.runtime_status != RuntimeStatus.COMPLETED or output.get("state") == "failed":
         reason = output.get("reason") if isinstance(output, dict) else output
         _say(f"   the run did not complete: {reason}")
-        return False
+        return None
     objects = output["objects"]
     read = sum(o["read"] for o in objects.values())
     quarantined = sum(o["quarantined"] for o in objects.values())
@@ -81,7 +85,7 @@ def _migrate(host: DurableHost, source: str, prefix: str, mode: str, state: Path
     _say(f"   what does not migrate, to rebuild by hand: "
          f"{state / 'reports' / run_id / 'handover-checklist.md'}")  # fmt: skip
     _say(f"   all reports: {state / 'reports' / run_id}/ ({len(reports)} files)")
-    return bool(output["reconciled"])
+    return run_id if output["reconciled"] else None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -108,8 +112,11 @@ def run(args: argparse.Namespace) -> int:
         host = DurableHost(app, store_path=state / "durable" / f"{uuid.uuid4().hex[:8]}.sqlite")
         host.start()
         try:
-            ok = _migrate(host, args.source, prefix, "sample", state, args.sample_size)
-            ok = _migrate(host, args.source, prefix, "full", state, args.sample_size) and ok
+            sample = _migrate(host, args.source, prefix, "sample", state, args.sample_size)
+            full = _migrate(host, args.source, prefix, "full", state, args.sample_size)
+            ok = sample is not None and full is not None
+            if full is not None:
+                ok = run_delta(host, full, REPO / "samples" / folder, prefix, _say) and ok
         finally:
             host.close()
             close_destinations()

@@ -140,9 +140,13 @@ class BlobStaging:
             copied.append(target)
         return copied
 
-    def upload_folder(self, folder: Path, prefix: str) -> int:
-        """Uploads every file under `folder` to `prefix/` in staging (exports, for the demo)."""
+    def upload_folder(self, folder: Path, prefix: str, *, replace: bool = False) -> int:
+        """Uploads every file under `folder` to `prefix/` in staging (exports, for the demo);
+        `replace` first removes what is there (a new export drop replaces the last one)."""
         container = self._container(STAGING_CONTAINER)
+        if replace:
+            for blob in container.list_blobs(name_starts_with=prefix.rstrip("/") + "/"):
+                container.delete_blob(blob.name)
         count = 0
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             name = f"{prefix.rstrip('/')}/{path.relative_to(folder).as_posix()}"

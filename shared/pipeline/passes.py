@@ -161,6 +161,8 @@ def finish_pass(
     found: dict[str, int] = {}
     for changes in selection.changes.values():
         for name, n in changes.model_dump().items():
+            if name == "quarantined":
+                name = "quarantined_in_drop"  # rows of the drop, not changes: reported apart
             if name != "unchanged":
                 found[name] = found.get(name, 0) + n
     record = PassRecord(pass_id=job.pass_id, state="failed" if reasons else "completed",

@@ -44,10 +44,7 @@ def generate(out: Path, drop: int) -> Path:
 
 
 def upload_drop(folder: Path, prefix: str) -> None:
-    staging = clients.staging()
-    for name in staging.list_names(prefix + "/"):  # a drop replaces the previous one
-        staging._container("staging").delete_blob(name)
-    staging.upload_folder(folder, prefix)
+    clients.staging().upload_folder(folder, prefix, replace=True)  # replaces the last drop
 
 
 def tick(host: DurableHost) -> None:
@@ -163,8 +160,7 @@ def test_a_delta_pass_writes_exactly_the_changes_and_rollback_undoes_it(
         gone = expected - {f"aerona.{kind}.{i}" for i in ids_in(drop2, file, column)}
         expected -= {str(r["new_sourceid"]) for r in before[table].values()
                      if r.get("statecode") == inactive and r["new_sourceid"] in gone}  # fmt: skip
-        assert {k for k in touched[table] if k.startswith(f"aerona.{kind}.")} == expected, (
-            table)
+        assert {k for k in touched[table] if k.startswith(f"aerona.{kind}.")} == expected, table
     # Nothing else: every record written is one the drops differ in (bulk messages count
     # their records; an appointment's state is its own request after the create).
     written = records_written(migration_env.request_log(seq))
