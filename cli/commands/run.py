@@ -1,4 +1,4 @@
-"""`python -m cli run start|confirm|status`: a migration step by step, with a person confirming.
+"""`python -m cli run start|confirm|status|delta|fixback`: a migration step by step.
 
 Each command starts the local services on the state folder (Azurite's files, the emulator's
 SQLite, the Durable task hub), does its step and stops them, so a run waits for confirmation
@@ -7,6 +7,8 @@ across commands exactly as it waits in Azure:
     python -m cli run start --source aerona --export samples/aerona      # stops at the gate
     python -m cli run confirm RUN_ID --by you@clinic.example              # loads and reconciles
     python -m cli run status RUN_ID
+    python -m cli run delta RUN_ID --drop path/to/new-export [--close]  # a cutover pass
+    python -m cli run fixback RUN_ID                                      # reload the gaps
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cli.durable_host import DurableHost, RuntimeStatus
@@ -25,7 +28,9 @@ from cli.migration_runner import create_run, outcome_totals, save_reports
 from orchestrators import names
 from shared.ledger import clients
 from shared.pipeline.destination import close_destinations
-from shared.pipeline.messages import StartRun
+from shared.pipeline.extract import load_run_start
+from shared.pipeline.messages import PassJob, PassKind, StartRun
+from shared.pipeline.passes import close_requested, next_pass_id, open_window
 from shared.pipeline.proposal import confirm_run_map
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,6 +58,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     status = steps.add_parser("status", help="the run's state and progress")
     status.add_argument("run_id")
     status.set_defaults(run=_status)
+    delta = steps.add_parser("delta", help="a delta pass of a full run from a new export drop")
+    delta.add_argument("run_id")
+    delta.add_argument("--drop", type=Path, help="the new export folder (default: none new)")
+    delta.add_argument("--close", action="store_true", help="the closing pass: reconcile all")
+    delta.add_argument("--by", default=os.environ.get("USER", "operator"), help="operator name")
+    delta.set_defaults(run=_delta)
+    fixback = steps.add_parser("fixback", help="reconcile again, reload only what is missing")
+    fixback.add_argument("run_id")
+    fixback.add_argument("--by", default=os.environ.get("USER", "operator"), help="operator name")
+    fixback.set_defaults(run=_fixback)
 
 
 @contextmanager
@@ -121,3 +136,44 @@ def _confirm(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     with _services(args.state) as host:
         return _report(host, args.run_id, args.state)
+
+
+def _run_pass(host: DurableHost, run_id: str, kind: PassKind, by: str, closing: bool) -> int:
+    run = clients.run_store().get(run_id)
+    job = PassJob(run_id=run_id, pass_id=next_pass_id(run, kind), kind=kind, operator=by,
+                  closing=closing)  # fmt: skip
+    instance = names.pass_instance_id(run_id, job.pass_id)
+    host.start_new(names.LOAD_PASS, job.model_dump(mode="json"), instance_id=instance)
+    status = host.wait_for(instance, timeout=24 * 3600)
+    output = status.output if isinstance(status.output, dict) else {"error": status.output}
+    print(f"{job.pass_id}: {output.get('state', status.runtime_status.value)}")
+    for name in ("found", "written"):
+        counts = ", ".join(f"{n:,} {k}" for k, n in sorted((output.get(name) or {}).items()) if n)
+        print(f"  {name}: {counts or 'nothing'}")
+    if output.get("reconciliation"):
+        print(f"  reconciled: {output['reconciliation']['reconciled']}")
+    return 0 if status.runtime_status == RuntimeStatus.COMPLETED else 1
+
+
+def _delta(args: argparse.Namespace) -> int:
+    with _services(args.state) as host:
+        store = clients.run_store()
+        run = store.get(args.run_id)
+        start = load_run_start(clients.staging(), args.run_id)
+        if run.delta_window is None and run.state == "completed":
+            open_window(store, start, datetime.now(UTC))
+            store.transition(args.run_id, "delta_open")
+        window = store.get(args.run_id).delta_window
+        if window is None or not window.is_open:
+            print(f"run {args.run_id} has no open delta window ({run.state})")
+            return 1
+        if args.drop:
+            clients.staging().upload_folder(args.drop.resolve(), window.drop_prefix, replace=True)
+        if args.close:
+            close_requested(store, args.run_id)
+        return _run_pass(host, args.run_id, "delta", args.by, args.close)
+
+
+def _fixback(args: argparse.Namespace) -> int:
+    with _services(args.state) as host:
+        return _run_pass(host, args.run_id, "fixback", args.by, False)
