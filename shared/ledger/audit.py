@@ -113,9 +113,15 @@ class AuditLedger:
             kept.append(row)
         return kept
 
-    def rows(self, run_id: str, table: str | None = None) -> Iterator[AuditRow]:
-        """Every audit row of a run (optionally one table), partition by partition."""
-        if table is not None:
+    def rows(self, run_id: str, table: str | None = None,
+             pass_id: str | None = None) -> Iterator[AuditRow]:  # fmt: skip
+        """Every audit row of a run (optionally one table, and of that one pass), partition by
+        partition; one pass's rows are a RowKey range, not a scan of the partition."""
+        if table is not None and pass_id is not None:
+            low, high = prefix_range(join_key(pass_id))
+            query = "PartitionKey eq @pk and RowKey ge @low and RowKey lt @high"
+            params = {"pk": join_key(run_id, table), "low": low, "high": high}
+        elif table is not None:
             query = "PartitionKey eq @pk"
             params = {"pk": join_key(run_id, table)}
         else:

@@ -152,7 +152,7 @@ def finish_pass(
     entries, reasons, _ = account_entries(
         ledger, job.run_id, job.pass_id, plan or LoadPlan(levels=[], estimated_seconds=0,
                                                           entitlement_share=0, report_blob=""),
-        totals,
+        totals, with_stamped=False,
     )  # fmt: skip
     written: dict[str, int] = {}
     for counts in totals.values():

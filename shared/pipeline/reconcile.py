@@ -24,7 +24,7 @@ STAMPED = ("created", "updated")
 
 def account_entries(
     ledger: AuditLedger, run_id: str, pass_id: str, plan: LoadPlan,
-    totals: dict[str, dict[str, int]],
+    totals: dict[str, dict[str, int]], *, with_stamped: bool = True,
 ) -> tuple[list[dict[str, Any]], list[str], dict[str, set[str]]]:  # fmt: skip
     """Per planned entry, is every record this pass staged accounted for by this pass's rows?
 
@@ -38,8 +38,7 @@ def account_entries(
     stamped_by_table: dict[str, set[str]] = defaultdict(set)
     for level in plan.levels:
         for table in level:
-            every_pass = list(ledger.rows(run_id, table.table))
-            rows = [row for row in every_pass if row.pass_id == pass_id]
+            rows = list(ledger.rows(run_id, table.table, pass_id))
             if table.operation == "deactivate":  # its rows are told apart by their reason
                 rows = [row for row in rows if row.reason_code == DELETED_IN_SOURCE]
             elif any(t.table == table.table and t.operation == "deactivate"
@@ -52,9 +51,11 @@ def account_entries(
                 for name, n in counted.items()
                 if name.startswith("skipped_") or name == "exported"
             )
-            if table.operation != "export":
+            if table.operation != "export" and with_stamped:
                 stamped_by_table[table.destination_table].update(
-                    row.source_key for row in every_pass if row.operation in STAMPED
+                    row.source_key
+                    for row in ledger.rows(run_id, table.table)
+                    if row.operation in STAMPED
                 )
             entries.append(
                 {"entry": table.table, "table": table.destination_table, "pass": pass_id,

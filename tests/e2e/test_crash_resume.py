@@ -81,7 +81,7 @@ def test_killed_host_resumes_without_duplicates_and_ledger_agrees(
     assert final.returncode == 0, final.stderr.decode()[-2000:]
 
     run = clients.run_store().get(run_id)
-    assert run.state == "completed", run.reason
+    assert run.state == "delta_open", run.reason  # a full run opens its cutover window
     reconciliation = json.loads(clients.staging().read_bytes(f"{run_id}/reconciliation.json",
                                                              container="reports"))  # fmt: skip
     assert reconciliation["reconciled"], reconciliation["reasons"]

@@ -18,6 +18,7 @@ from shared.ledger import (
     RunStore,
     page_blob_name,
 )
+from shared.ledger.runs import DeltaWindow, PassRecord
 
 pytestmark = pytest.mark.integration
 
@@ -100,3 +101,29 @@ def test_pages_round_trip_and_rewrite_identically(storage_connection_string: str
     assert staging.delete_run(run_id) == 3
     with pytest.raises(KeyError):
         staging.read_bytes(name)
+
+
+def test_one_pass_reads_only_its_own_rows(tables: TableServiceClient) -> None:
+    ledger, run_id = AuditLedger(tables), f"run-{uuid.uuid4().hex[:8]}"
+    full = [audit_row(run_id, f"aerona.patient.{i}") for i in range(3)]
+    delta = [row.model_copy(update={"pass_id": "delta-001", "operation": "updated"})
+             for row in full[:2]]  # fmt: skip
+    ledger.record(full + delta)
+    assert {r.source_key for r in ledger.rows(run_id, "contact", "delta-001")} == {
+        "aerona.patient.0", "aerona.patient.1"}  # fmt: skip
+    assert len(list(ledger.rows(run_id, "contact"))) == 5
+    assert {r.operation for r in ledger.rows(run_id, "contact", "main")} == {"created"}
+
+
+def test_a_run_keeps_its_delta_window_and_passes(tables: TableServiceClient) -> None:
+    store, run_id = RunStore(tables), f"run-{uuid.uuid4().hex[:8]}"
+    store.create(new_run(run_id))
+    now = datetime.now(UTC)
+    window = DeltaWindow(opened_at=now, ends_at=now, next_due_at=now, drop_prefix="exports/x")
+    store.set_window(run_id, window)
+    done = PassRecord(pass_id="delta-001", state="completed", finished_at=now, found={"new": 2})
+    store.record_pass(run_id, done, window.model_copy(update={"baseline_pass": "delta-001"}))
+    store.record_pass(run_id, done)  # a replayed activity replaces, never duplicates
+    run = store.get(run_id)
+    assert run.passes == [done] and run.delta_window is not None
+    assert run.delta_window.baseline_pass == "delta-001" and run.delta_window.is_open
