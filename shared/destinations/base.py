@@ -90,6 +90,15 @@ class Capture(BaseModel):
     before_images: list[BeforeImage] = Field(default_factory=list)
 
 
+class AttachedFile(BaseModel):
+    """A file that belongs to one written record (a document's bytes), sent after the write."""
+
+    key: str
+    file_name: str
+    data: bytes
+    created_date: str | None = None
+
+
 class WriteResult(BaseModel):
     """Per-record results of one `write` call plus before-images of the records it updated."""
 
@@ -197,6 +206,21 @@ class Destination(Protocol):
 
     async def aclose(self) -> None:
         """Release connections."""
+        ...
+
+
+@runtime_checkable
+class FileAttacher(Protocol):
+    """A destination that stores files beside records (Salesforce Files), not in a column.
+
+    Destinations without it take a document's bytes inline in the record's payload (Dataverse
+    `annotation.documentbody`).
+    """
+
+    async def attach_files(
+        self, table: str, written: WriteResult, files: Sequence[AttachedFile]
+    ) -> WriteResult:
+        """Links each file to its written record (idempotent); a file refused rejects its record."""
         ...
 
 
