@@ -20,12 +20,14 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 SAMPLE_FOLDERS = {"generic_csv": "generic"}
 
 
-def run_migration(host: DurableHost, source: str, run_id: str, **options: Any) -> Any:
+def run_migration(
+    host: DurableHost, source: str, run_id: str, destination: str = "dataverse", **options: Any
+) -> Any:
     upload_export(SAMPLE_FOLDERS.get(source, source), f"exports/{run_id}")
-    create_run(run_id, source)
+    create_run(run_id, source, destination=destination)
     start = {
         "run_id": run_id, "source_system": source, "export": {"prefix": f"exports/{run_id}"},
-        "mode": "full", "started_by": "e2e@example.org",
+        "destination": {"kind": destination}, "mode": "full", "started_by": "e2e@example.org",
         "options": {"auto_confirm": True, "apply_schema": True, "page_size": 200, **options},
     }  # fmt: skip
     host.start_new(names.MIGRATION, start, instance_id=run_id)
