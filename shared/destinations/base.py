@@ -159,6 +159,8 @@ class Destination(Protocol):
     """One CRM environment, reached over its documented API."""
 
     capabilities: Capabilities
+    created_column: str  # the record's created / last-modified timestamps (rollback conflicts)
+    modified_column: str
 
     async def describe(self, tables: Sequence[str] | None = None) -> DestinationSchema:
         """Tables, columns, keys and option sets (all custom + the named tables)."""
@@ -186,6 +188,31 @@ class Destination(Protocol):
         self, table: str, keys: Sequence[str], columns: Sequence[str]
     ) -> dict[str, dict[str, Any]]:
         """Current values of `columns` for the records with these source keys."""
+        ...
+
+    async def records_of_run(
+        self, table: str, run_id: str, columns: Sequence[str] = ()
+    ) -> dict[str, dict[str, Any]]:
+        """Every record stamped with this run id, by source key, with `id`, its timestamps and
+        `columns` (lookups come back as what `bind_target` gives for the value sent)."""
+        ...
+
+    async def bound_keys(
+        self,
+        table: str,
+        keys: Sequence[str],
+        binds: Sequence[str],
+        by: Mapping[str, str] | None = None,
+    ) -> dict[str, dict[str, str | None]]:
+        """Per source key, the key of the record each lookup column points at."""
+        ...
+
+    def bind_by(self, value: Any) -> str | None:
+        """The key column a lookup value names its target by, when not the source key."""
+        ...
+
+    def bind_target(self, value: Any) -> str | None:
+        """The key a lookup value sent by `write` points at."""
         ...
 
     async def count(self, table: str, run_id: str) -> int:
