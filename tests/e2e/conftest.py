@@ -23,7 +23,9 @@ from shared.pipeline.destination import close_destinations
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 FALLBACK_OWNER = "amelia.hart@brightsmile.example"
-DESTINATIONS = ("dataverse", "salesforce")
+# The schema step's permission set (and its assignment to the integration user) is setup, like
+# Dataverse's custom tables and columns: a rollback reverts data, never the schema.
+SALESFORCE_SETUP = frozenset({"PermissionSet", "PermissionSetAssignment"})
 
 
 @dataclass
@@ -41,7 +43,8 @@ class MigrationEnv:
         return int(self.emulator.snapshot(name))
 
     def changes_since(self, name: str) -> dict[str, dict[str, int]]:
-        """Per table, records created / updated / deleted since snapshot `name` (only non-zero)."""
+        """Per table, records created / updated / deleted since snapshot `name` (only non-zero;
+        schema setup records left out)."""
         changes = self.emulator.diff(name)
         kinds = ("created", "updated", "deleted")
         found: dict[str, dict[str, int]] = {}
@@ -53,8 +56,20 @@ class MigrationEnv:
             return found
         for kind in kinds:  # Salesforce: one list of {object, id} per change
             for record in changes[kind]:
+                if record["object"] in SALESFORCE_SETUP:
+                    continue
                 found.setdefault(record["object"], dict.fromkeys(kinds, 0))[kind] += 1
         return found
+
+    def failed_requests(self) -> list[tuple[Any, ...]]:
+        """Distinct refused requests (method, resource, status[, code]): names, never values."""
+        if self.kind == "dataverse":
+            log = self.emulator.request_log()
+            found = {(r["method"], r["resource"], r["status"], r["code"]) for r in log}
+        else:
+            log = self.emulator.admin.get("/_emulator/requests").json()
+            found = {(r["method"], r["path"], r["status"]) for r in log}
+        return sorted(f for f in found if f[2] >= 400)
 
 
 def _dataverse_settings(emulator: Any) -> dict[str, str]:
