@@ -152,3 +152,19 @@ def landed_contacts(env: MigrationEnv, run_id: str) -> dict[str, tuple[str, str,
                               row["createdon"])
         for row in response.json()["value"]
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("migration_env", ["salesforce"], indirect=True)
+def test_without_leave_to_apply_the_schema_the_run_stops_with_a_package(
+    migration_host: DurableHost, migration_env: MigrationEnv
+) -> None:
+    """Nothing is written before the org has the map's objects; the admin gets a package."""
+    migration_env.snapshot("before-gated-run")
+    run_id = "run-e2e-sf-schema-gate"
+    status = run_migration(migration_host, "aerona", run_id, destination="salesforce",
+                           apply_schema=False)  # fmt: skip
+    assert status.output["state"] == "failed", status.output
+    assert "destination schema missing" in status.output["reason"], status.output
+    package = clients.staging().read_bytes(f"{run_id}/metadata-package.zip", container="reports")
+    assert package[:2] == b"PK"
+    assert migration_env.changes_since("before-gated-run") == {}
