@@ -90,6 +90,15 @@ class Capture(BaseModel):
     before_images: list[BeforeImage] = Field(default_factory=list)
 
 
+class AttachedFile(BaseModel):
+    """A file that belongs to one written record (a document's bytes), sent after the write."""
+
+    key: str
+    file_name: str
+    data: bytes
+    created_date: str | None = None
+
+
 class WriteResult(BaseModel):
     """Per-record results of one `write` call plus before-images of the records it updated."""
 
@@ -150,6 +159,8 @@ class Destination(Protocol):
     """One CRM environment, reached over its documented API."""
 
     capabilities: Capabilities
+    created_column: str  # the record's created / last-modified timestamps (rollback conflicts)
+    modified_column: str
 
     async def describe(self, tables: Sequence[str] | None = None) -> DestinationSchema:
         """Tables, columns, keys and option sets (all custom + the named tables)."""
@@ -179,6 +190,31 @@ class Destination(Protocol):
         """Current values of `columns` for the records with these source keys."""
         ...
 
+    async def records_of_run(
+        self, table: str, run_id: str, columns: Sequence[str] = ()
+    ) -> dict[str, dict[str, Any]]:
+        """Every record stamped with this run id, by source key, with `id`, its timestamps and
+        `columns` (lookups come back as what `bind_target` gives for the value sent)."""
+        ...
+
+    async def bound_keys(
+        self,
+        table: str,
+        keys: Sequence[str],
+        binds: Sequence[str],
+        by: Mapping[str, str] | None = None,
+    ) -> dict[str, dict[str, str | None]]:
+        """Per source key, the key of the record each lookup column points at."""
+        ...
+
+    def bind_by(self, value: Any) -> str | None:
+        """The key column a lookup value names its target by, when not the source key."""
+        ...
+
+    def bind_target(self, value: Any) -> str | None:
+        """The key a lookup value sent by `write` points at."""
+        ...
+
     async def count(self, table: str, run_id: str) -> int:
         """How many records of `table` carry this run id."""
         ...
@@ -201,6 +237,21 @@ class Destination(Protocol):
 
     async def aclose(self) -> None:
         """Release connections."""
+        ...
+
+
+@runtime_checkable
+class FileAttacher(Protocol):
+    """A destination that stores files beside records (Salesforce Files), not in a column.
+
+    Destinations without it take a document's bytes inline in the record's payload (Dataverse
+    `annotation.documentbody`).
+    """
+
+    async def attach_files(
+        self, table: str, written: WriteResult, files: Sequence[AttachedFile]
+    ) -> WriteResult:
+        """Links each file to its written record (idempotent); a file refused rejects its record."""
         ...
 
 

@@ -42,22 +42,30 @@ def check_schema(start: StartRun, map_hash: str, staging: BlobStaging) -> GateRe
     confirmed = load_confirmed_map(start.run_id, staging, map_hash)
     needs = needs_from_map(schema_needs(confirmed.spec), map_hash)
 
-    async def plan_and_apply(destination: Destination) -> tuple[SchemaPlan, bytes | None]:
+    async def plan_and_apply(destination: Destination) -> tuple[SchemaPlan, Any]:
         plan = await destination.plan_schema(needs)
         if not plan.satisfied and start.options.apply_schema:
             plan = await destination.apply_schema(plan)
-        extras = dataverse_extras(destination)
-        solution = extras.solution_zip(plan) if extras is not None and not plan.satisfied else None
-        return plan, solution
+        return plan, None if plan.satisfied else _admin_package(destination, plan)
 
-    plan, solution = with_destination(start.destination, plan_and_apply, scope=start.run_id)
+    plan, package = with_destination(start.destination, plan_and_apply, scope=start.run_id)
     report = _report(staging, start.run_id, "schema-plan.md", plan.render().encode())
     _report(staging, start.run_id, "schema-plan.json", plan.model_dump_json(indent=2).encode())
-    if solution is not None:
-        _report(staging, start.run_id, "solution.zip", solution)
+    if package is not None:
+        _report(staging, start.run_id, *package)
     return GateResult(
         passed=plan.satisfied, missing=plan.missing(), report_blob=report, warnings=plan.warnings
     )
+
+
+def _admin_package(destination: Destination, plan: SchemaPlan) -> tuple[str, bytes] | None:
+    """What an admin deploys when we may not: a Dataverse solution, a Salesforce package."""
+    for name, method in (("solution.zip", "solution_zip"),
+                         ("metadata-package.zip", "metadata_package")):  # fmt: skip
+        make = getattr(destination, method, None)
+        if make is not None:
+            return name, bytes(make(plan))
+    return None
 
 
 def _staff(start: StartRun, staging: BlobStaging, pages: int) -> list[dict[str, Any]]:

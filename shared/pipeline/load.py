@@ -15,7 +15,13 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from shared.destinations.base import Destination, WriteOptions, WriteResult
+from shared.destinations.base import (
+    AttachedFile,
+    Destination,
+    FileAttacher,
+    WriteOptions,
+    WriteResult,
+)
 from shared.destinations.errors import TransientError
 from shared.ledger import AuditLedger, AuditRow, BlobStaging, before_image_blob_name, page_blob_name
 from shared.mapping.compiler import CompiledMap
@@ -76,12 +82,25 @@ def _transform(compiled: CompiledMap, entry: CompiledTable, batch: LoadBatch,
     return result
 
 
-def _with_document(row: Row, staging: BlobStaging, export_prefix: str) -> dict[str, Any]:
+def _with_document(row: Row, staging: BlobStaging, export_prefix: str,
+                   inline: bool = True) -> dict[str, Any]:  # fmt: skip
     payload = dict(row.payload)
-    if row.attachment is not None:
+    if row.attachment is not None and inline:  # else the destination attaches it after the write
         data = staging.read_bytes(f"{export_prefix}/{row.attachment.path}")
         payload["documentbody"] = base64.b64encode(data).decode("ascii")
     return payload
+
+
+def _files(rows: list[Row], staging: BlobStaging, export_prefix: str) -> list[AttachedFile]:
+    return [
+        AttachedFile(
+            key=row.key, file_name=row.attachment.file_name,
+            data=staging.read_bytes(f"{export_prefix}/{row.attachment.path}"),
+            created_date=row.payload.get("CreatedDate"),
+        )
+        for row in rows
+        if row.attachment is not None
+    ]  # fmt: skip
 
 
 def _audit(batch: LoadBatch, transform: TransformResult, written: WriteResult | None,
@@ -112,13 +131,21 @@ def _audit(batch: LoadBatch, transform: TransformResult, written: WriteResult | 
 
 
 async def _write(destination: Destination, entry: CompiledTable, batch: LoadBatch,
-                 payloads: list[dict[str, Any]], deferred: list[dict[str, Any]],
+                 rows: list[Row], deferred: list[dict[str, Any]],
                  staging: BlobStaging) -> tuple[WriteResult, Intent | None]:  # fmt: skip
+    attacher = destination if isinstance(destination, FileAttacher) else None
+    payloads = [_with_document(row, staging, batch.export_prefix, inline=attacher is None)
+                for row in rows]  # fmt: skip
     if entry.update_only and payloads:  # merge onto records another entry created, never create
         keys = [p[entry.key_column] for p in payloads]
         existing = await destination.read_back(entry.table, keys, [entry.key_column])
         payloads = [p for p in payloads if p[entry.key_column] in existing]
-    return await _write_through(destination, entry, batch, payloads, deferred, staging)
+    written, intent = await _write_through(destination, entry, batch, payloads, deferred, staging)
+    if attacher is not None:  # files go after their records exist (Salesforce Files)
+        written = await attacher.attach_files(
+            entry.table, written, _files(rows, staging, batch.export_prefix)
+        )
+    return written, intent
 
 
 async def _write_through(destination: Destination, entry: CompiledTable, batch: LoadBatch,
@@ -197,13 +224,12 @@ def load_batch(batch: LoadBatch, staging: BlobStaging, ledger: AuditLedger) -> B
         counts["exported"] += len(transform.rows)
         ledger.record(_audit(batch, transform, None, None, None))
         return BatchResult(batch_id=batch.batch_id, counts=+counts)
-    payloads = [_with_document(row, staging, batch.export_prefix) for row in transform.rows]
     deferred = [{entry.key_column: row.key, **row.deferred} for row in transform.rows
                 if row.deferred]  # fmt: skip
     try:
         written, intent = with_destination(
             batch.destination,
-            lambda d: _write(d, entry, batch, payloads, deferred, staging),
+            lambda d: _write(d, entry, batch, transform.rows, deferred, staging),
             scope=batch.run_id,
         )
     except TransientError as exc:

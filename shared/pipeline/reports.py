@@ -12,6 +12,7 @@ REPORT_NAMES: dict[str, str] = {
     "schema-plan.md": "text/markdown; charset=utf-8",
     "schema-plan.json": "application/json",
     "solution.zip": "application/zip",
+    "metadata-package.zip": "application/zip",
     "owners.json": "application/json",
     "owners.csv": "text/csv; charset=utf-8",
     "plan.json": "application/json",

@@ -28,7 +28,7 @@ def diff_sample(start: StartRun, map_hash: str, staging: BlobStaging,
     compiled = _compiled(start.run_id, map_hash, staging)
 
     async def diff(destination: Destination) -> Any:
-        return await sample_diff(destination, compiled, staging, ledger, start.run_id)  # type: ignore[arg-type]
+        return await sample_diff(destination, compiled, staging, ledger, start.run_id)
 
     report = with_destination(start.destination, diff, scope=start.run_id)
     blobs = store_diff(staging, report)
@@ -56,7 +56,7 @@ def reconcile_run(
     quarantined = {kind: counts.quarantined for kind, counts in extract.objects.items()}
 
     async def check(destination: Destination) -> Any:
-        return await reconcile(destination, compiled, staging, ledger, start.run_id,  # type: ignore[arg-type]
+        return await reconcile(destination, compiled, staging, ledger, start.run_id,
                                declared, quarantined=quarantined, pages_of=pages_of)  # fmt: skip
 
     report = with_destination(start.destination, check, scope=start.run_id)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Sequence
-from typing import cast
 
 from shared.destinations.base import Destination
 from shared.ledger import AuditLedger, BlobStaging, InvalidTransition, RunStore
@@ -19,7 +18,7 @@ from shared.pipeline.reports import report_blob_name
 from shared.rollback.messages import RollbackRequest, RollbackStart, RollbackSummary, UnitResult
 from shared.rollback.models import TableRollback
 from shared.rollback.order import RollbackUnit, rollback_units
-from shared.rollback.plan import RollbackContext, RollbackDestination, plan_table
+from shared.rollback.plan import RollbackContext, plan_table
 from shared.rollback.report import render_rollback_html
 from shared.rollback.run import rollback_table
 
@@ -58,7 +57,7 @@ def _context(
     staging: BlobStaging, ledger: AuditLedger,
 ) -> RollbackContext:  # fmt: skip
     return RollbackContext(
-        destination=cast(RollbackDestination, destination),  # Dataverse, Salesforce
+        destination=destination,
         ledger=ledger, staging=staging, run_id=request.run_id, operator=request.operator,
         started_at=start.started_at, on_conflict=request.on_conflict, choices=request.choices,
     )  # fmt: skip

@@ -26,8 +26,9 @@ from orchestrators import names
 from orchestrators.rollback import ROLLBACK, instance_id
 from orchestrators.rollback import bp as rollback_orchestrator
 from shared.ledger import clients
+from shared.pipeline.messages import DestinationRef
 from shared.rollback.messages import RollbackRequest
-from tests.e2e.conftest import create_run
+from tests.e2e.conftest import MigrationEnv, create_run
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -68,14 +69,33 @@ def records_written(log: list[dict[str, Any]]) -> Counter[str]:
     return written
 
 
-def touched_keys(emulator: Any, snapshot: str) -> dict[str, set[str]]:
-    """Source keys of the records created or changed since `snapshot`, per table."""
-    data = emulator.admin.export()
-    keys: dict[str, set[str]] = {}
-    for table, change in emulator.diff(snapshot)["tables"].items():
+# Per destination: (table, source key field, the state a deleted record takes or None).
+TABLES = {
+    "dataverse": {"patient": ("contact", "new_sourceid", ("statecode", 1)),
+                  "appointment": ("appointment", "new_sourceid", ("statecode", 2))},
+    "salesforce": {"patient": ("Contact", "Source_Id__c", None),  # Sales Cloud: reported only
+                   "appointment": ("Appointment__c", "Source_Id__c", ("Status__c", "Cancelled"))},
+}  # fmt: skip
+
+
+def records(env: MigrationEnv, table: str) -> dict[str, dict[str, Any]]:
+    """Every record of a table by its id."""
+    if env.kind == "dataverse":
+        return dict(env.admin.export().get(table, {}))
+    return {str(r["Id"]): r for r in env.records(table)}
+
+
+def touched_keys(env: MigrationEnv, snapshot: str, table: str, key: str) -> set[str]:
+    """Source keys of a table's records created or changed since `snapshot`."""
+    diff = env.diff(snapshot)
+    if env.kind == "dataverse":
+        change = diff["tables"].get(table, {"created": [], "updated": {}})
         ids = [*change["created"], *change["updated"]]
-        keys[table] = {str(data[table][i].get("new_sourceid")) for i in ids}
-    return keys
+    else:
+        ids = [r["id"] for kind in ("created", "updated") for r in diff[kind]
+               if r["object"] == table]  # fmt: skip
+    now = records(env, table)
+    return {str(now[i].get(key)) for i in ids}
 
 
 def pass_rows(run_id: str, pass_id: str) -> Counter[str]:
@@ -91,10 +111,6 @@ def pass_rows(run_id: str, pass_id: str) -> Counter[str]:
             if row.pass_id == pass_id and row.operation in ("created", "updated")
         )
     return counts
-
-
-def collection(table: str) -> str:
-    return {"new_patientinvoice": "new_patientinvoices"}.get(table, table + "s")
 
 
 def ids_in(folder: Path, file: str, key: str) -> set[str]:
@@ -113,17 +129,19 @@ def changed_rows(before: Path, after: Path, file: str, key: str) -> set[str]:
     return {i for i in old.keys() | new.keys() if old.get(i) != new.get(i)}
 
 
+@pytest.mark.parametrize("migration_env", ["dataverse", "salesforce"], indirect=True)
 def test_a_delta_pass_writes_exactly_the_changes_and_rollback_undoes_it(
-    migration_host: DurableHost, migration_env: Any, durable_host_factory: Any,
+    migration_host: DurableHost, migration_env: MigrationEnv, durable_host_factory: Any,
     tmp_path: Path,
 ) -> None:  # fmt: skip
-    run_id, prefix = "run-e2e-delta", "exports/run-e2e-delta"
+    kind = migration_env.kind
+    run_id, prefix = f"run-e2e-delta-{kind}", f"exports/run-e2e-delta-{kind}"
     drop1, drop2 = generate(tmp_path / "d1", 1), generate(tmp_path / "d2", 2)
     migration_env.snapshot("before-delta-run")
     upload_drop(drop1, prefix)
-    create_run(run_id, "aerona")
+    create_run(run_id, "aerona", destination=kind)
     start = {"run_id": run_id, "source_system": "aerona", "export": {"prefix": prefix},
-             "mode": "full", "started_by": "e2e@example.org",
+             "destination": {"kind": kind}, "mode": "full", "started_by": "e2e@example.org",
              "options": {"auto_confirm": True, "apply_schema": True, "page_size": 200}}  # fmt: skip
     migration_host.start_new(names.MIGRATION, start, instance_id=run_id)
     full = migration_host.wait_for(run_id, timeout=600)
@@ -135,8 +153,8 @@ def test_a_delta_pass_writes_exactly_the_changes_and_rollback_undoes_it(
     # Drop 2, two overlapping ticks: one pass.
     upload_drop(drop2, prefix)
     migration_env.snapshot("after-full-run")
-    before = migration_env.admin.export()
-    seq = migration_env.request_log()[-1]["seq"]
+    before = {k: records(migration_env, t[0]) for k, t in TABLES[kind].items()}
+    seq = migration_env.request_log()[-1]["seq"] if kind == "dataverse" else 0
     tick(migration_host)
     tick(migration_host)  # the pass is still pending or running: skipped, not doubled
     status = migration_host.wait_for(f"{run_id}:delta-001", timeout=600)
@@ -145,38 +163,38 @@ def test_a_delta_pass_writes_exactly_the_changes_and_rollback_undoes_it(
     output = status.output
     assert output["state"] == "completed" and output["reasons"] == [], output
     manifest = json.loads((drop2 / "_manifest.json").read_text())
-    kinds = Counter(c["change"] for c in manifest["changes"])
-    assert kinds["new_patient"] == 3 and kinds["deleted_patient"] == 1
+    changes = Counter(c["change"] for c in manifest["changes"])
+    assert changes["new_patient"] == 3 and changes["deleted_patient"] == 1
 
     # The records the emulator saw change are exactly those the drops differ in.
-    touched = touched_keys(migration_env, "after-full-run")
-    for table, kind, file, column, inactive in (
-        ("contact", "patient", "Patients.csv", "Patient ID", 1),
-        ("appointment", "appointment", "Appointments.csv", "Appointment ID", 2),  # Canceled
+    for canonical, file, column in (
+        ("patient", "Patients.csv", "Patient ID"),
+        ("appointment", "Appointments.csv", "Appointment ID"),
     ):
-        expected = {f"aerona.{kind}.{i}" for i in changed_rows(drop1, drop2, file, column)}
-        # A source deletion deactivates; a record already in that state (a cancelled
-        # appointment) is left as it is.
-        gone = expected - {f"aerona.{kind}.{i}" for i in ids_in(drop2, file, column)}
-        expected -= {str(r["new_sourceid"]) for r in before[table].values()
-                     if r.get("statecode") == inactive and r["new_sourceid"] in gone}  # fmt: skip
-        assert {k for k in touched[table] if k.startswith(f"aerona.{kind}.")} == expected, table
-    # Nothing else: every record written is one the drops differ in (bulk messages count
-    # their records; an appointment's state is its own request after the create).
-    written = records_written(migration_env.request_log(seq))
-    ledger = pass_rows(run_id, "delta-001")
-    assert written["contacts"] == ledger["contact"], (written, ledger)
-    assert set(written) <= {collection(t) for t in touched}, (written, touched.keys())
+        table, key, inactive = TABLES[kind][canonical]
+        expected = {f"aerona.{canonical}.{i}" for i in changed_rows(drop1, drop2, file, column)}
+        gone = expected - {f"aerona.{canonical}.{i}" for i in ids_in(drop2, file, column)}
+        # A source deletion deactivates where the table has such a state, and a record already
+        # in it (a cancelled appointment) is left as it is; elsewhere it is only reported.
+        expected -= {str(r[key]) for r in before[canonical].values() if str(r[key]) in gone
+                     and (inactive is None or r.get(inactive[0]) == inactive[1])}  # fmt: skip
+        touched = touched_keys(migration_env, "after-full-run", table, key)
+        assert {k for k in touched if k.startswith(f"aerona.{canonical}.")} == expected, table
     assert output["found"]["deleted"] > 0 and output["written"].get("deactivated", 0) > 0
+    if kind == "dataverse":  # nothing else: each record the request log says was written
+        written = records_written(migration_env.request_log(seq))  # (bulk messages count
+        ledger = pass_rows(run_id, "delta-001")  # their records) is in the pass's ledger
+        assert written["contacts"] == ledger["contact"], (written, ledger)
+        assert set(written) <= {f"{t}s" for t in ledger} | {"new_patientinvoices"}, written
 
     # Drop 3 = drop 2 uploaded again (a new drop, same content): nothing is written.
     upload_drop(drop2, prefix)
     make_due(run_id)
-    seq = migration_env.request_log()[-1]["seq"]
+    migration_env.snapshot("after-delta-001")
     tick(migration_host)
     third = migration_host.wait_for(f"{run_id}:delta-002", timeout=600)
     assert third.runtime_status == RuntimeStatus.COMPLETED, third.output
-    assert records_written(migration_env.request_log(seq)) == Counter()
+    assert third.output["written"] == {} and migration_env.changes_since("after-delta-001") == {}
     assert store.get(run_id).state == "delta_open"
 
     # Close: a last pass, then the final reconciliation against the latest drop.
@@ -192,11 +210,10 @@ def test_a_delta_pass_writes_exactly_the_changes_and_rollback_undoes_it(
 
     # Rollback undoes the passes and the run: the emulator is back to its snapshot.
     host = durable_host_factory([rollback_orchestrator, rollback_activities], time_scale=0)
-    request = RollbackRequest(run_id=run_id, operator="e2e@example.org").model_dump(mode="json")
+    request = RollbackRequest(
+        run_id=run_id, operator="e2e@example.org", destination=DestinationRef(kind=kind)
+    ).model_dump(mode="json")
     host.start_new(ROLLBACK, request, instance_id=instance_id(run_id))
     rolled = host.wait_for(instance_id(run_id), timeout=600)
     assert rolled.output["state"] == "rolled_back", rolled.output
-    changes = migration_env.diff("before-delta-run")
-    left = {t: c for t, c in changes.get("tables", changes).items()
-            if c["created"] or c["deleted"] or c["updated"]}  # fmt: skip
-    assert left == {}
+    assert migration_env.changes_since("before-delta-run") == {}

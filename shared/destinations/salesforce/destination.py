@@ -12,8 +12,10 @@ from types import TracebackType
 from typing import Any
 
 from shared.destinations.base import (
+    AttachedFile,
     BeforeImage,
     Capabilities,
+    Capture,
     OwnerReport,
     Payload,
     RecordResult,
@@ -21,7 +23,7 @@ from shared.destinations.base import (
     WriteResult,
 )
 from shared.destinations.errors import TerminalError, TransientError
-from shared.destinations.salesforce import soql
+from shared.destinations.salesforce import attachments, soql
 from shared.destinations.salesforce.bulk import BulkIngest
 from shared.destinations.salesforce.client import SalesforceClient
 from shared.destinations.salesforce.files import UploadedFile, upload_file
@@ -42,6 +44,10 @@ from shared.destinations.schema import (
 
 # Deleting something already gone is what a rollback wants.
 _ALREADY_GONE = frozenset({"ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY"})
+
+
+# Objects with a state a deleted source record can take (the map's own picklist value).
+INACTIVE_STATES: dict[str, dict[str, Any]] = {"Appointment__c": {"Status__c": "Cancelled"}}
 
 
 class SalesforceDestination:
@@ -211,30 +217,54 @@ class SalesforceDestination:
         """Match source staff e-mails to active Users; the rest go to the fallback owner."""
         return await resolve_owners(self.client, emails, fallback_email)
 
-    async def write(
-        self, table: str, records: Sequence[Payload], options: WriteOptions | None = None
-    ) -> WriteResult:
-        """Insert-or-upsert by the Source_Id__c external id, through Bulk API 2.0."""
+    async def _writer(self, table: str) -> TableWriter:
         body = await self._describe(table)
         if body is None:
             raise TerminalError("table_not_found", destination="salesforce", table=table)
         fields = {f["name"]: f for f in body["fields"]}
-        audit = bool(fields.get("CreatedDate", {}).get("createable"))
         key = fields.get(self.key_column, {})
-        writer = TableWriter(
+        return TableWriter(
             self.client,
             self.bulk,
             table,
             self.key_column,
-            audit_fields_allowed=audit,
+            audit_fields_allowed=await self._audit_fields(table),
             key_unique=bool(key.get("externalId") and key.get("unique")),
         )
+
+    async def _audit_fields(self, table: str) -> bool:
+        """Whether CreatedDate may be set on insert (org setting + Set Audit Fields)."""
+        fields = (await self._describe(table) or {}).get("fields", [])
+        return any(f["name"] == "CreatedDate" and f.get("createable") for f in fields)
+
+    async def capture(self, table: str, records: Sequence[Payload]) -> Capture:
+        """Write-ahead: which keys exist and their before-images (one SOQL read per 300 keys)."""
+        existing, images = await (await self._writer(table)).capture(records)
+        return Capture(table=table, existing=existing, before_images=images)
+
+    async def write(
+        self, table: str, records: Sequence[Payload], options: WriteOptions | None = None
+    ) -> WriteResult:
+        """Insert-or-upsert by the Source_Id__c external id, through Bulk API 2.0."""
+        writer = await self._writer(table)
         try:
             result = await writer.write(records, options or WriteOptions())
         except (TerminalError, TransientError) as exc:
             raise exc.with_context(table=table, run_id=(options or WriteOptions()).run_id) from None
         self.audit_fields_dropped += writer.audit_fields_dropped
         return result
+
+    async def attach_files(
+        self, table: str, written: WriteResult, files: Sequence[AttachedFile]
+    ) -> WriteResult:
+        """Each file as a ContentVersion published to its written record (once per name)."""
+        keep = await self._audit_fields("ContentVersion")
+        try:
+            return await attachments.attach_files(
+                self.client, written, files, keep_created_date=keep
+            )
+        except (TerminalError, TransientError) as exc:
+            raise exc.with_context(table=table) from None
 
     async def upload_file(
         self,
@@ -335,6 +365,11 @@ class SalesforceDestination:
         for row in rows.values():
             row[column] = parents.get(str(row.get(id_field))) if row.get(id_field) else None
 
+    async def inactive_state(self, table: str) -> dict[str, Any] | None:
+        """What a source deletion sets: appointments are cancelled; Contact, Account and the
+        other objects have no inactive state in Sales Cloud, so their deletions are reported."""
+        return dict(INACTIVE_STATES[table]) if table in INACTIVE_STATES else None
+
     async def count(self, table: str, run_id: str) -> int:
         """How many records of `table` carry this run id."""
         where = f"{soql.name(self.run_column)} = {soql.literal(run_id)}"
@@ -355,6 +390,9 @@ class SalesforceDestination:
         """Delete by id (to the Recycle Bin) with a Bulk delete job; missing ones count."""
         if not ids:
             return []
+        # Files first published to these records were uploaded with them: they go first (a
+        # deleted record keeps no link, so its files would stay behind unreachable).
+        await attachments.delete_files_of(self.client, ids)
         outcome = await self.bulk.run(
             table, "delete", "Id\n" + "".join(f"{i}\n" for i in ids), table_context=table
         )

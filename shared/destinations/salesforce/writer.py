@@ -147,6 +147,14 @@ class TableWriter:
             throttled=self.client.usage.retries - retries + lock_retries,
         )
 
+    async def capture(self, records: Sequence[Payload]) -> tuple[list[str], list[BeforeImage]]:
+        """Existing keys and their before-images, read before anything is written."""
+        items = [Item(index, str(record[self.key_column]), dict(record))
+                 for index, record in enumerate(records)
+                 if record.get(self.key_column) not in (None, "")]  # fmt: skip
+        images = await self._prepare(items)
+        return [item.key for item in items if item.existing_id is not None], images
+
     # --- existence check and before-images -------------------------------------------------
     def _assume_new(self, items: list[Item]) -> list[BeforeImage]:
         for item in items:

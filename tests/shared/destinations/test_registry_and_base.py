@@ -9,7 +9,13 @@ import io
 import pytest
 
 from shared.destinations import registry
-from shared.destinations.base import Destination, OwnerMatch, OwnerReport, run_sync
+from shared.destinations.base import (
+    Destination,
+    FileAttacher,
+    OwnerMatch,
+    OwnerReport,
+    run_sync,
+)
 from shared.destinations.dataverse import DataverseDestination
 
 
@@ -27,6 +33,31 @@ def test_dataverse_is_created_by_name_from_settings() -> None:
     assert destination.capabilities.max_custom_tables == 15
     assert destination.key_column == "cf_sourceid"
     assert "dataverse" in registry.names()
+    asyncio.run(destination.aclose())
+
+
+def test_salesforce_is_created_by_name_and_offers_the_same_protocol() -> None:
+    destination = registry.create(
+        "salesforce",
+        auth_flow="client_credentials",
+        my_domain_url="https://clinic.my.salesforce.com",
+        client_id="c",
+        client_secret="s",
+    )
+    assert isinstance(destination, Destination)  # records_of_run, bound_keys, timestamps, ...
+    assert isinstance(destination, FileAttacher)  # documents go as Files after the write
+    assert destination.capabilities.name == "salesforce"
+    assert (destination.created_column, destination.modified_column) == (
+        "CreatedDate", "LastModifiedDate")  # fmt: skip
+    asyncio.run(destination.aclose())
+
+
+def test_dataverse_takes_documents_inline() -> None:
+    destination = registry.create(
+        "dataverse", org_url="https://clinic.crm.dynamics.com", tenant_id="t",
+        users=[{"client_id": "a", "client_secret": "s"}],
+    )  # fmt: skip
+    assert not isinstance(destination, FileAttacher)  # annotation.documentbody in the payload
     asyncio.run(destination.aclose())
 
 

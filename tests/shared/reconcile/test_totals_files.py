@@ -11,14 +11,15 @@ from shared.reconcile.totals import SumTotal, load_totals, totals_path
 from tests.fixtures.mapping import practice_records, run_context
 
 PAIRS = ["aerona", "generic_csv", "drdentes", "core_practice"]
+DESTINATION_PAIRS = [("dataverse", pair) for pair in PAIRS] + [("salesforce", "aerona")]
 
 
-@pytest.mark.parametrize("pair", PAIRS)
-def test_declared_totals_match_the_pair_map(pair: str) -> None:
-    compiled = compile_map(load_map(default_map_path("dataverse", pair)), run_context())
+@pytest.mark.parametrize(("destination", "pair"), DESTINATION_PAIRS)
+def test_declared_totals_match_the_pair_map(destination: str, pair: str) -> None:
+    compiled = compile_map(load_map(default_map_path(destination, pair)), run_context())
     records = practice_records(pair)
     applicable = 0
-    for total in load_totals(totals_path("dataverse", pair)):
+    for total in load_totals(totals_path(destination, pair)):
         entry = compiled.tables.get(total.entry)
         if entry is None or entry.source_kind not in records:
             continue
