@@ -8,7 +8,8 @@ STAMP_PY   := $(VENV)/.installed
 STAMP_NODE := node_modules/.installed
 
 .PHONY: deps test lint typecheck infra-scan pytest demo bench bench-read bench-transform \
-	bench-dataverse bench-salesforce bench-durable dataverse-emulator salesforce-emulator clean
+	bench-dataverse bench-salesforce bench-durable bench-delta dataverse-emulator salesforce-emulator \
+	clean
 
 deps: $(STAMP_PY) $(STAMP_NODE)
 
@@ -46,7 +47,7 @@ demo: deps
 	$(BIN)/python -m cli demo
 
 # Benchmarks print one RESULT line each; figures and machines are recorded in bench/README.md.
-bench: bench-read bench-transform bench-dataverse bench-salesforce bench-durable
+bench: bench-read bench-transform bench-dataverse bench-salesforce bench-durable bench-delta
 
 bench-read: deps
 	$(BIN)/python bench/read_profile.py --patients 345000
@@ -62,6 +63,9 @@ bench-salesforce: deps
 
 bench-durable: deps
 	$(BIN)/python bench/durable_host.py --fan-out 10000 --chain 200
+
+bench-delta: deps
+	$(BIN)/python bench/delta.py --patients 43460
 
 # Local emulators for rehearsing against a laptop (foreground; Ctrl-C stops them).
 dataverse-emulator: deps
