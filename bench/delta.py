@@ -111,8 +111,8 @@ class TimedStaging(BlobStaging):
     def __init__(self, service: BlobServiceClient) -> None:
         super().__init__(service)
         self.timings: dict[str, list[float]] = {}
-        for name in ("download_prefix", "read_bytes", "write_bytes", "write_jsonl",
-                     "fingerprint", "list_names"):  # fmt: skip
+        for name in ("list_export", "download_tables", "read_bytes", "write_bytes",
+                     "write_jsonl", "list_names"):  # fmt: skip
             setattr(self, name, self._timed(name, getattr(self, name)))
 
     def _timed(self, name: str, call: Callable[..., Any]) -> Callable[..., Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import re
 from typing import Any
@@ -44,11 +45,19 @@ def snapshot_blob_name(run_id: str, pass_id: str, kind: str) -> str:
 def save_snapshot(
     staging: BlobStaging, run_id: str, pass_id: str, kind: str, hashes: dict[str, bytes]
 ) -> str:
-    """Stores a kind's hashes, one `hash <TAB> source id` line each (the id escaped)."""
-    lines = "".join(f"{digest.hex()}\t{_escape(source_id)}\n"
-                    for source_id, digest in hashes.items())  # fmt: skip
+    """Stores a kind's hashes, one `hash <TAB> source id` line each (the id escaped), gzip
+    written in chunks so the whole text never sits in memory at once."""
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=5) as out:
+        chunk: list[str] = []
+        for source_id, digest in hashes.items():
+            chunk.append(f"{digest.hex()}\t{_escape(source_id)}\n")
+            if len(chunk) >= 10_000:
+                out.write("".join(chunk).encode())
+                chunk = []
+        out.write("".join(chunk).encode())
     blob = snapshot_blob_name(run_id, pass_id, kind)
-    staging.write_bytes(blob, gzip.compress(lines.encode(), compresslevel=5))
+    staging.write_bytes(blob, buffer.getvalue())
     return blob
 
 

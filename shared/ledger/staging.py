@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,15 @@ def _encode_lines(records: Iterable[dict[str, Any]]) -> bytes:
     lines = (json.dumps(r, separators=(",", ":"), default=str) for r in records)
     # mtime=0 keeps the bytes (and so the blob's MD5) identical when a replay rewrites the page.
     return gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), compresslevel=5, mtime=0)
+
+
+@dataclass(frozen=True)
+class ExportListing:
+    """An export folder in staging as listed once: its blobs' relative names and fingerprint."""
+
+    prefix: str
+    names: frozenset[str]
+    fingerprint: str
 
 
 class BlobStaging:
@@ -115,28 +125,27 @@ class BlobStaging:
             content_type=properties.content_settings.content_type,
         )  # fmt: skip
 
-    def fingerprint(self, prefix: str) -> str:
-        """A digest of every blob's name, size and ETag under `prefix/`: changes with any upload."""
-        container = self._container(STAGING_CONTAINER)
-        parts = sorted(
-            f"{b.name}|{b.size}|{b.etag}"
-            for b in container.list_blobs(name_starts_with=prefix.rstrip("/") + "/")
-        )
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    def list_export(self, prefix: str) -> ExportListing:
+        """Every blob under `prefix/`, listed once: relative names, and a fingerprint of names,
+        sizes and ETags that changes with any upload."""
+        root = prefix.rstrip("/") + "/"
+        blobs = self._container(STAGING_CONTAINER).list_blobs(name_starts_with=root)
+        entries = sorted((b.name[len(root) :], b.size, b.etag) for b in blobs)
+        parts = "\n".join(f"{name}|{size}|{etag}" for name, size, etag in entries)
+        return ExportListing(prefix=prefix.rstrip("/"), names=frozenset(n for n, _, _ in entries),
+                             fingerprint=hashlib.sha256(parts.encode()).hexdigest())  # fmt: skip
 
-    def download_prefix(self, prefix: str, destination: Path) -> list[Path]:
-        """Copies every staging blob under `prefix/` to `destination`, keeping relative paths."""
+    def download_tables(self, listing: ExportListing, destination: Path) -> list[Path]:
+        """Copies an export's top-level files (the tables readers read) to `destination`; the
+        document files in its subfolders stay in Blob (the load step reads them from there)."""
         container = self._container(STAGING_CONTAINER)
-        root = destination.resolve()
         copied = []
-        for blob in container.list_blobs(name_starts_with=prefix.rstrip("/") + "/"):
-            relative = blob.name[len(prefix.rstrip("/")) + 1 :]
-            target = (root / relative).resolve()
-            if not target.is_relative_to(root):  # a crafted blob name may not escape the folder
+        for name in sorted(n for n in listing.names if "/" not in n and "\\" not in n):
+            if name in ("", ".", ".."):
                 raise ValueError("an export blob name points outside the export folder")
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target = destination / name
             with target.open("wb") as handle:
-                container.download_blob(blob.name).readinto(handle)
+                container.download_blob(f"{listing.prefix}/{name}").readinto(handle)
             copied.append(target)
         return copied
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 from shared.ledger import BlobStaging
@@ -30,7 +31,7 @@ from shared.pipeline.messages import (
 )
 from shared.quality.profiler import QualityProfiler
 from shared.quality.render import render_json
-from shared.quality.rules.documents import files_under
+from shared.quality.rules.documents import names_in
 from shared.sources.profiling import profiled_rows, quality_config_for
 from shared.sources.registry import reader_for
 
@@ -51,17 +52,18 @@ class _KindDelta:
     def __init__(self, baseline: dict[str, bytes], writer: PageWriter,
                  everything: PageWriter | None = None) -> None:  # fmt: skip
         self.baseline, self.writer, self.everything = baseline, writer, everything
-        self.current: dict[str, bytes] = {}
+        # The baseline becomes the new snapshot in place (one dict per kind, not two).
+        self.counts: Counter[str] = Counter()  # new / changed / quarantined
         self.seen: set[str] = set()  # every id the drop holds, however its row ended
         self.unreadable = 0  # rows no record could be built from (their ids are unknown)
-        self.changes = PassChanges()
         self.read = self.accepted = self.merged = 0
 
 
 def detect_changes(job: PassJob, start: StartRun, window: DeltaWindow,
                    staging: BlobStaging) -> PassSelection:  # fmt: skip
     """Reads the window's latest drop, stages new and changed records, lists deletions."""
-    fingerprint = staging.fingerprint(window.drop_prefix)
+    listing = staging.list_export(window.drop_prefix)
+    fingerprint = listing.fingerprint
     if fingerprint == window.last_fingerprint and not job.closing:
         return PassSelection(pass_id=job.pass_id, drop_fingerprint=fingerprint,
                              extract=ExtractResult(objects={}, quality_report_blob=""),
@@ -82,10 +84,10 @@ def detect_changes(job: PassJob, start: StartRun, window: DeltaWindow,
     quarantine = io.StringIO()
     with tempfile.TemporaryDirectory(prefix="clinicferry-drop-") as work:
         drop_dir = Path(work)
-        staging.download_prefix(window.drop_prefix, drop_dir)
+        staging.download_tables(listing, drop_dir)
         read = reader_for(start.source_system).read(drop_dir)
         profiler = QualityProfiler(quality_config_for(read, None), quarantine=quarantine,
-                                   document_exists=files_under(drop_dir))  # fmt: skip
+                                   document_exists=names_in(listing.names))  # fmt: skip
         for kind, outcome in profiled_rows(read, profiler):
             delta = delta_of(kind)
             delta.read += 1
@@ -95,9 +97,7 @@ def detect_changes(job: PassJob, start: StartRun, window: DeltaWindow,
             source_id = outcome.record.source_id
             delta.seen.add(source_id)
             if outcome.status == "quarantined":
-                delta.changes = delta.changes.model_copy(
-                    update={"quarantined": delta.changes.quarantined + 1}
-                )
+                delta.counts["quarantined"] += 1
                 continue
             if outcome.status == "merged":
                 delta.merged += 1
@@ -105,17 +105,14 @@ def detect_changes(job: PassJob, start: StartRun, window: DeltaWindow,
             delta.accepted += 1
             record = outcome.record.model_dump(mode="json")
             digest = content_hash(record)
-            delta.current[source_id] = digest
             if delta.everything is not None:
                 delta.everything.add(record)
             before = delta.baseline.get(source_id)
             if before == digest:
                 continue
+            delta.baseline[source_id] = digest
             delta.writer.add(record)
-            field = "new" if before is None else "changed"
-            delta.changes = delta.changes.model_copy(
-                update={field: getattr(delta.changes, field) + 1}
-            )
+            delta.counts["new" if before is None else "changed"] += 1
         report = profiler.finish()
     return _finish(
         job,
@@ -142,20 +139,23 @@ def _finish(job: PassJob, staging: BlobStaging, window: DeltaWindow, kinds: dict
         delta.writer.flush()
         if delta.everything is not None:
             delta.everything.flush()
-        gone = sorted(set(delta.baseline) - delta.seen)
+        gone = sorted(i for i in delta.baseline if i not in delta.seen)
         if gone and delta.unreadable:
             undecided[kind] = len(gone)  # absent, or among the unreadable rows: cannot tell
         elif gone:
             deleted[kind] = gone
         # Quarantined and merged rows keep their old hash, so a fixed row reads as changed.
-        carried = {i: delta.baseline[i] for i in delta.seen - set(delta.current)
-                   if i in delta.baseline}  # fmt: skip
-        save_snapshot(staging, job.run_id, job.pass_id, kind, {**carried, **delta.current})
-        unchanged = delta.accepted - delta.changes.new - delta.changes.changed
-        changes[kind] = delta.changes.model_copy(update={"deleted": len(gone),
-                                                         "unchanged": unchanged})  # fmt: skip
+        for source_id in gone:
+            del delta.baseline[source_id]
+        save_snapshot(staging, job.run_id, job.pass_id, kind, delta.baseline)
+        found = delta.counts
+        changes[kind] = PassChanges(
+            new=found["new"], changed=found["changed"], deleted=len(gone),
+            quarantined=found["quarantined"],
+            unchanged=delta.accepted - found["new"] - found["changed"],
+        )  # fmt: skip
         objects[kind] = ObjectCounts(
-            read=delta.read, accepted=delta.accepted, quarantined=delta.changes.quarantined,
+            read=delta.read, accepted=delta.accepted, quarantined=delta.counts["quarantined"],
             merged=delta.merged, staged=delta.writer.staged, pages=delta.writer.pages,
         )  # fmt: skip
     staging.write_bytes(deleted_blob_name(job), json.dumps(deleted).encode())

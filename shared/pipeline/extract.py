@@ -23,7 +23,7 @@ from shared.pipeline.sample import PATIENT, PATIENT_FREE_KINDS
 from shared.quality.config import QualityConfig
 from shared.quality.profiler import QualityProfiler
 from shared.quality.render import render_json, render_summary
-from shared.quality.rules.documents import files_under
+from shared.quality.rules.documents import names_in
 from shared.sources.profiling import profiled_rows, quality_config_for
 from shared.sources.registry import reader_for
 from shared.trust.sample_policy import VarietySampleSelector
@@ -110,14 +110,15 @@ def extract_export(
     quarantine = io.StringIO()
     with tempfile.TemporaryDirectory(prefix="clinicferry-export-") as work:
         export_dir = Path(work)
-        staging.download_prefix(start.export.prefix, export_dir)
+        listing = staging.list_export(start.export.prefix)
+        staging.download_tables(listing, export_dir)
         if sample is not None:  # a first pass tells which patients carry which variety
             _observe_dependents(start, export_dir, sample)
         read = reader_for(start.source_system).read(export_dir)
         profiler = QualityProfiler(
             quality_config_for(read, config),
             quarantine=quarantine,
-            document_exists=files_under(export_dir),
+            document_exists=names_in(listing.names),
         )
         for kind, outcome in profiled_rows(read, profiler):
             counts[kind]["read"] += 1

@@ -80,3 +80,12 @@ def files_under(root: Path) -> Callable[[str], bool]:
         return PurePosixPath(source_path.replace("\\", "/")).as_posix() in present
 
     return exists
+
+
+def names_in(names: frozenset[str]) -> Callable[[str], bool]:
+    """A `document_exists` over an export's relative file names (e.g. its blob listing)."""
+
+    def exists(source_path: str) -> bool:
+        return PurePosixPath(source_path.replace("\\", "/")).as_posix() in names
+
+    return exists
