@@ -120,13 +120,15 @@ def detect_changes(job: PassJob, start: StartRun, window: DeltaWindow,
         window,
         kinds,
         fingerprint,
-        render_json(report).encode(),
+        (render_json(report).encode(), quarantine.getvalue().encode()),
         start.options.page_size,
     )
 
 
-def _finish(job: PassJob, staging: BlobStaging, window: DeltaWindow, kinds: dict[str, _KindDelta],
-            fingerprint: str, quality: bytes, page_size: int) -> PassSelection:  # fmt: skip
+def _finish(
+    job: PassJob, staging: BlobStaging, window: DeltaWindow, kinds: dict[str, _KindDelta],
+    fingerprint: str, reports: tuple[bytes, bytes], page_size: int,
+) -> PassSelection:  # fmt: skip
     for kind in snapshot_kinds(staging, job.run_id, window.baseline_pass):
         if kind not in kinds:  # a kind the drop no longer has at all: every record deleted
             baseline = load_snapshot(staging, job.run_id, window.baseline_pass, kind)
@@ -167,7 +169,8 @@ def _finish(job: PassJob, staging: BlobStaging, window: DeltaWindow, kinds: dict
         writer.flush()
         deleted_pages[kind] = writer.pages
     folder = f"passes/{job.pass_id}"
-    quality_blob = write_report(staging, job.run_id, "quality.json", quality, folder)
+    quality_blob = write_report(staging, job.run_id, "quality.json", reports[0], folder)
+    write_report(staging, job.run_id, "quarantine.jsonl", reports[1], folder)
     body = {
         "run_id": job.run_id, "pass_id": job.pass_id, "drop_prefix": window.drop_prefix,
         "baseline_pass": window.baseline_pass,
