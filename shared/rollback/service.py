@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from shared.destinations.base import Destination
 from shared.ledger import AuditLedger, BlobStaging, InvalidTransition, RunStore
@@ -131,4 +132,7 @@ def finish_rollback(
             request.run_id, "rolled_back" if state == "rolled_back" else "rolling_back",
             reason=reason,
         )  # fmt: skip
+    window = runs.get(request.run_id).delta_window
+    if state == "rolled_back" and window is not None and window.is_open:  # no pass after this
+        runs.set_window(request.run_id, window.model_copy(update={"closed_at": datetime.now(UTC)}))
     return summary
