@@ -111,7 +111,7 @@ class TimedStaging(BlobStaging):
     def __init__(self, service: BlobServiceClient) -> None:
         super().__init__(service)
         self.timings: dict[str, list[float]] = {}
-        for name in ("list_export", "download_tables", "read_bytes", "write_bytes",
+        for name in ("list_export", "download_export", "read_bytes", "write_bytes",
                      "write_jsonl", "list_names"):  # fmt: skip
             setattr(self, name, self._timed(name, getattr(self, name)))
 

@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -135,19 +136,29 @@ class BlobStaging:
         return ExportListing(prefix=prefix.rstrip("/"), names=frozenset(n for n, _, _ in entries),
                              fingerprint=hashlib.sha256(parts.encode()).hexdigest())  # fmt: skip
 
-    def download_tables(self, listing: ExportListing, destination: Path) -> list[Path]:
-        """Copies an export's top-level files (the tables readers read) to `destination`; the
-        document files in its subfolders stay in Blob (the load step reads them from there)."""
+    def download_export(self, listing: ExportListing, destination: Path,
+                        parallel: int = 8) -> list[Path]:  # fmt: skip
+        """Copies every blob of a listed export to `destination`, keeping relative paths, with
+        `parallel` downloads in flight: an export is a few tables and thousands of small
+        document files (readers hash them), where one request at a time is the cost."""
         container = self._container(STAGING_CONTAINER)
-        copied = []
-        for name in sorted(n for n in listing.names if "/" not in n and "\\" not in n):
-            if name in ("", ".", ".."):
+        root = destination.resolve()
+        targets = {}
+        for name in listing.names:
+            target = (root / name).resolve()
+            if not target.is_relative_to(root) or target == root:  # a crafted name may not escape
                 raise ValueError("an export blob name points outside the export folder")
-            target = destination / name
-            with target.open("wb") as handle:
+            targets[name] = target
+        for folder in {target.parent for target in targets.values()}:
+            folder.mkdir(parents=True, exist_ok=True)
+
+        def download(name: str) -> Path:
+            with targets[name].open("wb") as handle:
                 container.download_blob(f"{listing.prefix}/{name}").readinto(handle)
-            copied.append(target)
-        return copied
+            return targets[name]
+
+        with ThreadPoolExecutor(max_workers=parallel) as pool:
+            return list(pool.map(download, sorted(targets)))
 
     def upload_folder(self, folder: Path, prefix: str, *, replace: bool = False) -> int:
         """Uploads every file under `folder` to `prefix/` in staging (exports, for the demo);

@@ -84,7 +84,7 @@ def detect_changes(job: PassJob, start: StartRun, window: DeltaWindow,
     quarantine = io.StringIO()
     with tempfile.TemporaryDirectory(prefix="clinicferry-drop-") as work:
         drop_dir = Path(work)
-        staging.download_tables(listing, drop_dir)
+        staging.download_export(listing, drop_dir)
         read = reader_for(start.source_system).read(drop_dir)
         profiler = QualityProfiler(quality_config_for(read, None), quarantine=quarantine,
                                    document_exists=names_in(listing.names))  # fmt: skip

@@ -111,7 +111,7 @@ def extract_export(
     with tempfile.TemporaryDirectory(prefix="clinicferry-export-") as work:
         export_dir = Path(work)
         listing = staging.list_export(start.export.prefix)
-        staging.download_tables(listing, export_dir)
+        staging.download_export(listing, export_dir)
         if sample is not None:  # a first pass tells which patients carry which variety
             _observe_dependents(start, export_dir, sample)
         read = reader_for(start.source_system).read(export_dir)
