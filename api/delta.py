@@ -27,7 +27,13 @@ from orchestrators import names
 from shared.ledger import RunRecord
 from shared.pipeline.extract import load_run_start
 from shared.pipeline.messages import ExportLocation, PassJob, PassKind
-from shared.pipeline.passes import PassRefused, close_requested, next_pass_id, open_window
+from shared.pipeline.passes import (
+    PassRefused,
+    close_requested,
+    fixback_refusal,
+    next_pass_id,
+    open_window,
+)
 
 bp = df.Blueprint()
 logger = logging.getLogger(__name__)
@@ -175,6 +181,9 @@ async def fixback(req: func.HttpRequest, client: df.DurableOrchestrationClient
         return error(404, "no such migration run")
     if run.state not in ("completed", "sample_loaded", "delta_open"):
         return error(409, f"a run in state {run.state} cannot be fixed back")
+    refused = fixback_refusal(run)
+    if refused:
+        return error(409, refused)
     started = await start_pass(client, run, "fixback", str(operator))
     return json_response({"id": run.run_id, **started}, 202,
                          Location=f"/api/migrations/{run.run_id}")  # fmt: skip

@@ -92,24 +92,34 @@ def start_pass(job: PassJob, staging: BlobStaging, store: RunStore,
         selection = detect_changes(job, start, window, staging)
         drop = window.drop_prefix
     else:
-        window = run.delta_window
-        if (
-            window is not None
-            and window.is_open
-            and any(p.pass_id.startswith("delta-") and p.written for p in run.passes)
-        ):
-            raise PassRefused(
-                "delta passes changed records since the run's reconciliation: close the delta "
-                "window first (its closing pass reconciles against the latest drop)"
-            )
+        refused = fixback_refusal(run)
+        if refused:
+            raise PassRefused(refused)
         # Reconcile first: gaps found now (a record deleted behind our back) are what it loads.
         _reconcile_again(job.run_id, start, staging, ledger, run)
-        selection = select_gaps(job, start, staging, source_scope(run))
-        drop = start.export.prefix
+        scope = source_scope(run)
+        selection = select_gaps(job, start, staging, scope)
+        # Documents come from the export the source pages were read from.
+        window = run.delta_window
+        drop = window.drop_prefix if window and scope != run.run_id else start.export.prefix
     if not selection.skipped_reason:
         store.transition(job.run_id, "loading")
     return {"selection": selection.model_dump(mode="json"), "start": start.model_dump(mode="json"),
             "drop": drop, "confirmed_map_hash": run.confirmed_map_hash}  # fmt: skip
+
+
+def fixback_refusal(run: RunRecord) -> str | None:
+    """Why a fix-back cannot run now, or None: while a delta window has changed records, the
+    run's last reconciliation no longer describes the source."""
+    window = run.delta_window
+    if (
+        window is not None
+        and window.is_open
+        and any(p.pass_id.startswith("delta-") and p.written for p in run.passes)
+    ):
+        return ("delta passes changed records since the run's reconciliation: close the delta "
+                "window first (its closing pass reconciles against the latest drop)")  # fmt: skip
+    return None
 
 
 def source_scope(run: RunRecord) -> str:

@@ -153,3 +153,14 @@ def test_close_requests_the_closing_pass_now(host: DurableHost) -> None:
     code, body = post(host, "close_delta", run_id)
     assert code == 202 and body["closing"] is True, body
     assert dependencies.run_store().get(run_id).delta_window.close_requested  # type: ignore[union-attr]
+
+
+def test_fixback_waits_for_the_window_once_delta_passes_changed_records(
+    host: DurableHost,
+) -> None:
+    run_id = make_run("delta_open", window=window(due_in=timedelta(minutes=10)))
+    wrote = PassRecord(pass_id="delta-001", state="completed", finished_at=datetime.now(UTC),
+                       written={"updated": 3})  # fmt: skip
+    dependencies.run_store().record_pass(run_id, wrote)
+    code, body = post(host, "fixback", run_id)
+    assert code == 409 and "close the delta window" in body["error"], body
