@@ -96,20 +96,22 @@ async def delta_tick(timer: func.TimerRequest, client: df.DurableOrchestrationCl
                 sum(1 for s in started if s["started"]), timer.past_due)  # fmt: skip
 
 
-def _operator(req: func.HttpRequest) -> tuple[str | None, func.HttpResponse | None]:
+def _operator_and_run(req: func.HttpRequest) -> tuple[str, RunRecord] | func.HttpResponse:
+    """The calling operator and the route's run, or the 401 / 403 / 404 to answer instead."""
     try:
-        return require_role(req, "Migration.Operator").name, None
+        operator = require_role(req, "Migration.Operator").name
     except Unauthenticated as exc:
-        return None, error(401, str(exc))
+        return error(401, str(exc))
     except Forbidden as exc:
-        return None, error(403, str(exc))
-
-
-def _run(req: func.HttpRequest) -> RunRecord | None:
+        return error(403, str(exc))
     try:
-        return dependencies.run_store().get(req.route_params["run_id"])
+        return operator, dependencies.run_store().get(req.route_params["run_id"])
     except KeyError:
-        return None
+        return error(404, "no such migration run")
+
+
+def _accepted(run_id: str, body: dict[str, Any]) -> func.HttpResponse:
+    return json_response({"id": run_id, **body}, 202, Location=f"/api/migrations/{run_id}")
 
 
 @bp.route(route="migrations/{run_id}/delta", methods=["POST"])
@@ -117,12 +119,10 @@ def _run(req: func.HttpRequest) -> RunRecord | None:
 async def open_delta(req: func.HttpRequest, client: df.DurableOrchestrationClient
                      ) -> func.HttpResponse:  # fmt: skip
     """Opens (or re-times) the delta window of a completed full run and starts a pass (202)."""
-    operator, denied = _operator(req)
-    if denied:
-        return denied
-    run = _run(req)
-    if run is None:
-        return error(404, "no such migration run")
+    found = _operator_and_run(req)
+    if isinstance(found, func.HttpResponse):
+        return found
+    operator, run = found
     if run.state not in ("completed", "delta_open"):
         return error(409, f"a run in state {run.state} has no delta window to open")
     try:
@@ -142,9 +142,8 @@ async def open_delta(req: func.HttpRequest, client: df.DurableOrchestrationClien
         return error(409, str(exc))
     if run.state == "completed":
         store.transition(run.run_id, "delta_open")
-    started = await start_pass(client, store.get(run.run_id), "delta", str(operator))
-    return json_response({"id": run.run_id, "window": window.model_dump(mode="json"), **started},
-                         202, Location=f"/api/migrations/{run.run_id}")  # fmt: skip
+    started = await start_pass(client, store.get(run.run_id), "delta", operator)
+    return _accepted(run.run_id, {"window": window.model_dump(mode="json"), **started})
 
 
 @bp.route(route="migrations/{run_id}/delta/close", methods=["POST"])
@@ -152,20 +151,17 @@ async def open_delta(req: func.HttpRequest, client: df.DurableOrchestrationClien
 async def close_delta(req: func.HttpRequest, client: df.DurableOrchestrationClient
                       ) -> func.HttpResponse:  # fmt: skip
     """Closes the window now: a last pass, then the final reconciliation (202)."""
-    operator, denied = _operator(req)
-    if denied:
-        return denied
-    run = _run(req)
-    if run is None:
-        return error(404, "no such migration run")
+    found = _operator_and_run(req)
+    if isinstance(found, func.HttpResponse):
+        return found
+    operator, run = found
     store = dependencies.run_store()
     try:
         close_requested(store, run.run_id)
     except PassRefused as exc:
         return error(409, str(exc))
-    started = await start_pass(client, store.get(run.run_id), "delta", str(operator))
-    return json_response({"id": run.run_id, **started}, 202,
-                         Location=f"/api/migrations/{run.run_id}")  # fmt: skip
+    started = await start_pass(client, store.get(run.run_id), "delta", operator)
+    return _accepted(run.run_id, started)
 
 
 @bp.route(route="migrations/{run_id}/fixback", methods=["POST"])
@@ -173,17 +169,13 @@ async def close_delta(req: func.HttpRequest, client: df.DurableOrchestrationClie
 async def fixback(req: func.HttpRequest, client: df.DurableOrchestrationClient
                   ) -> func.HttpResponse:  # fmt: skip
     """Reloads what the last reconciliation listed as missing or different, then reconciles."""
-    operator, denied = _operator(req)
-    if denied:
-        return denied
-    run = _run(req)
-    if run is None:
-        return error(404, "no such migration run")
+    found = _operator_and_run(req)
+    if isinstance(found, func.HttpResponse):
+        return found
+    operator, run = found
     if run.state not in ("completed", "sample_loaded", "delta_open"):
         return error(409, f"a run in state {run.state} cannot be fixed back")
     refused = fixback_refusal(run)
     if refused:
         return error(409, refused)
-    started = await start_pass(client, run, "fixback", str(operator))
-    return json_response({"id": run.run_id, **started}, 202,
-                         Location=f"/api/migrations/{run.run_id}")  # fmt: skip
+    return _accepted(run.run_id, await start_pass(client, run, "fixback", operator))
