@@ -140,8 +140,6 @@ async def open_delta(req: func.HttpRequest, client: df.DurableOrchestrationClien
                              on_source_delete=body.on_source_delete)  # fmt: skip
     except PassRefused as exc:
         return error(409, str(exc))
-    if run.state == "completed":
-        store.transition(run.run_id, "delta_open")
     started = await start_pass(client, store.get(run.run_id), "delta", operator)
     return _accepted(run.run_id, {"window": window.model_dump(mode="json"), **started})
 

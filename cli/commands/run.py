@@ -159,10 +159,8 @@ def _delta(args: argparse.Namespace) -> int:
     with _services(args.state) as host:
         store = clients.run_store()
         run = store.get(args.run_id)
-        start = load_run_start(clients.staging(), args.run_id)
         if run.delta_window is None and run.state == "completed":
-            open_window(store, start, datetime.now(UTC))
-            store.transition(args.run_id, "delta_open")
+            open_window(store, load_run_start(clients.staging(), args.run_id), datetime.now(UTC))
         window = store.get(args.run_id).delta_window
         if window is None or not window.is_open:
             print(f"run {args.run_id} has no open delta window ({run.state})")

@@ -41,11 +41,6 @@ def current_scope(job: PassJob) -> str:
     return f"{job.page_scope}/current"
 
 
-def deleted_blob_name(job: PassJob) -> str:
-    """The pass's list of source ids deleted in the source, per object kind."""
-    return f"{job.page_scope}/deleted.json"
-
-
 class _KindDelta:
     """One object kind's comparison: the baseline, what the drop holds, what gets staged."""
 
@@ -160,7 +155,6 @@ def _finish(
             read=delta.read, accepted=delta.accepted, quarantined=delta.counts["quarantined"],
             merged=delta.merged, staged=delta.writer.staged, pages=delta.writer.pages,
         )  # fmt: skip
-    staging.write_bytes(deleted_blob_name(job), json.dumps(deleted).encode())
     deleted_pages = {}
     for kind, ids in deleted.items():
         writer = PageWriter(staging, deleted_scope(job.page_scope), kind, page_size)
@@ -187,11 +181,3 @@ def _finish(
     return PassSelection(pass_id=job.pass_id, extract=extract, changes=changes,
                          deleted_pages=deleted_pages, drop_fingerprint=fingerprint,
                          report_blob=report)  # fmt: skip
-
-
-def read_deleted(job: PassJob, staging: BlobStaging) -> dict[str, list[str]]:
-    """The source ids a pass found deleted, per object kind ({} when none, or no list yet)."""
-    try:
-        return dict(json.loads(staging.read_bytes(deleted_blob_name(job))))
-    except KeyError:
-        return {}

@@ -99,7 +99,7 @@ def extract_export(
     )
     writers: dict[str, PageWriter] = {}
     # The full run's content hashes are the baseline its delta passes compare new drops with.
-    hashes: dict[str, dict[str, bytes]] | None = defaultdict(dict) if sample is None else None
+    hashes: dict[str, dict[str, bytes]] = defaultdict(dict)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
     def writer(kind: str) -> PageWriter:
@@ -128,8 +128,7 @@ def extract_export(
                 continue
             record = outcome.record.model_dump(mode="json")
             if sample is None:
-                if hashes is not None:
-                    hashes[kind][outcome.record.source_id] = content_hash(record)
+                hashes[kind][outcome.record.source_id] = content_hash(record)
                 writer(kind).add(record)
             elif kind == PATIENT:
                 sample.offer_patient(outcome.record.source_id, record)
@@ -146,7 +145,7 @@ def extract_export(
     for page_writer in writers.values():
         page_writer.flush()
 
-    for kind, kind_hashes in (hashes or {}).items():
+    for kind, kind_hashes in hashes.items():  # empty for a sample: samples have no delta
         save_snapshot(staging, start.run_id, FULL_PASS, kind, kind_hashes)
     save_run_start(staging, start)
     report_blob = write_report(staging, start.run_id, "quality.json",

@@ -233,13 +233,8 @@ def load_batch(batch: LoadBatch, staging: BlobStaging, ledger: AuditLedger) -> B
             scope=batch.run_id,
         )
     except TransientError as exc:
-        return BatchResult(batch_id=batch.batch_id, retry_after_seconds=exc.retry_after or 30.0,
-                           error_code=exc.reason_code)  # fmt: skip
-    images = list(intent.before_images) if intent else written.before_images
-    before_blob = None
-    if images:
-        before_blob = before_image_blob_name(batch.run_id, batch.table, batch.batch_id)
-        staging.write_jsonl(before_blob, [image.model_dump(mode="json") for image in images])
+        return _throttled(batch, exc)
+    before_blob = _keep_before_images(batch, staging, written, intent)
     stored = ledger.record(_audit(batch, transform, written, intent, before_blob))
     counts.update(row.operation for row in stored if row.operation != "rejected")
     counts["rejected"] = sum(1 for row in stored if row.operation == "rejected")
@@ -256,13 +251,8 @@ def _deactivate_batch(batch: LoadBatch, entry: CompiledTable, staging: BlobStagi
             scope=batch.run_id,
         )
     except TransientError as exc:
-        return BatchResult(batch_id=batch.batch_id, retry_after_seconds=exc.retry_after or 30.0,
-                           error_code=exc.reason_code)  # fmt: skip
-    before_blob = None
-    images = list(intent.before_images) if intent else written.before_images
-    if images:
-        before_blob = before_image_blob_name(batch.run_id, batch.table, batch.batch_id)
-        staging.write_jsonl(before_blob, [image.model_dump(mode="json") for image in images])
+        return _throttled(batch, exc)
+    before_blob = _keep_before_images(batch, staging, written, intent)
     rows = [row.model_copy(update={"reason_code": DELETED_IN_SOURCE})
             if row.operation == "updated" else row
             for row in _audit(batch, TransformResult(entry.entry, batch.confirmed_map_hash),
@@ -271,3 +261,21 @@ def _deactivate_batch(batch: LoadBatch, entry: CompiledTable, staging: BlobStagi
     for row in stored:
         counts["deactivated" if row.reason_code == DELETED_IN_SOURCE else row.operation] += 1
     return BatchResult(batch_id=batch.batch_id, counts=+counts)
+
+
+def _throttled(batch: LoadBatch, exc: TransientError) -> BatchResult:
+    """The orchestrator sleeps on a durable timer and sends the batch again."""
+    return BatchResult(batch_id=batch.batch_id, retry_after_seconds=exc.retry_after or 30.0,
+                       error_code=exc.reason_code)  # fmt: skip
+
+
+def _keep_before_images(batch: LoadBatch, staging: BlobStaging, written: WriteResult,
+                        intent: Intent | None) -> str | None:  # fmt: skip
+    """Stores the batch's before-images (the intent's, taken before the first attempt wrote);
+    returns their blob, which the audit rows of updated records name for rollback."""
+    images = list(intent.before_images) if intent else written.before_images
+    if not images:
+        return None
+    blob = before_image_blob_name(batch.run_id, batch.table, batch.batch_id)
+    staging.write_jsonl(blob, [image.model_dump(mode="json") for image in images])
+    return blob

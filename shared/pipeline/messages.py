@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 DestinationKind = Literal["dataverse", "salesforce"]
 RunMode = Literal["sample", "full", "delta", "fixback"]
+OnSourceDelete = Literal["deactivate", "report"]
 
 _SAFE_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,200}$")
 
@@ -64,7 +65,7 @@ class RunOptions(Message):
     delta_cadence_minutes: int = Field(default=15, ge=5, le=1440)
     # What a record deleted in the source becomes in the destination: deactivated (default) or
     # only reported; never hard-deleted.
-    on_source_delete: Literal["deactivate", "report"] = "deactivate"
+    on_source_delete: OnSourceDelete = "deactivate"
 
 
 class StartRun(Message):

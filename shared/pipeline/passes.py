@@ -20,6 +20,7 @@ from shared.pipeline.gates import run_artifact
 from shared.pipeline.messages import (
     ExtractResult,
     LoadPlan,
+    OnSourceDelete,
     PassJob,
     PassKind,
     PassSelection,
@@ -42,8 +43,10 @@ def next_pass_id(run: RunRecord, kind: PassKind) -> str:
 
 def open_window(store: RunStore, start: StartRun, now: datetime, *, hours: int | None = None,
                 cadence_minutes: int | None = None, drop_prefix: str | None = None,
-                on_source_delete: str | None = None) -> DeltaWindow:  # fmt: skip
-    """Opens (or, if open, re-times) the run's delta window; the first pass is due at once."""
+                on_source_delete: OnSourceDelete | None = None) -> DeltaWindow:  # fmt: skip
+    """Opens (or, if open, re-times) the run's delta window; the first pass is due at once.
+    A completed run moves into its window (`delta_open`); the full run's own last step opens
+    it while reconciling, and the orchestration sets the state."""
     run = store.get(start.run_id)
     if run.mode != "full":
         raise PassRefused("only a full run has a delta window")
@@ -51,17 +54,20 @@ def open_window(store: RunStore, start: StartRun, now: datetime, *, hours: int |
     if current is not None and not current.is_open:
         raise PassRefused("the delta window was closed with a final reconciliation")
     options = start.options
+    policy: OnSourceDelete = on_source_delete or options.on_source_delete
     window = DeltaWindow(
         opened_at=current.opened_at if current else now,
         ends_at=now + timedelta(hours=hours or options.delta_window_hours or 48),
         cadence_minutes=cadence_minutes or options.delta_cadence_minutes,
         next_due_at=now,
         drop_prefix=drop_prefix or (current.drop_prefix if current else start.export.prefix),
-        on_source_delete=on_source_delete or options.on_source_delete,  # type: ignore[arg-type]
+        on_source_delete=policy,
         baseline_pass=current.baseline_pass if current else "full",
         last_fingerprint=current.last_fingerprint if current else None,
     )
     store.set_window(start.run_id, window)
+    if run.state == "completed":
+        store.transition(start.run_id, "delta_open")
     return window
 
 
@@ -86,9 +92,6 @@ def start_pass(job: PassJob, staging: BlobStaging, store: RunStore,
         window = run.delta_window
         if window is None or not window.is_open:
             raise PassRefused("the run has no open delta window")
-        if start.options.on_source_delete != window.on_source_delete:
-            options = start.options.model_copy(update={"on_source_delete": window.on_source_delete})
-            start = start.model_copy(update={"options": options})
         selection = detect_changes(job, start, window, staging)
         drop = window.drop_prefix
     else:

@@ -36,13 +36,13 @@ def account_entries(
     # Several entries may write one table (a patient's contact, then insurance merged onto it):
     # a record counts once however many entries touched it.
     stamped_by_table: dict[str, set[str]] = defaultdict(set)
+    deactivating = {t.table for level in plan.levels for t in level if t.operation == "deactivate"}
     for level in plan.levels:
         for table in level:
             rows = list(ledger.rows(run_id, table.table, pass_id))
             if table.operation == "deactivate":  # its rows are told apart by their reason
                 rows = [row for row in rows if row.reason_code == DELETED_IN_SOURCE]
-            elif any(t.table == table.table and t.operation == "deactivate"
-                     for lv in plan.levels for t in lv):  # fmt: skip
+            elif table.table in deactivating:
                 rows = [row for row in rows if row.reason_code != DELETED_IN_SOURCE]
             ops = dict(Counter(row.operation for row in rows))
             counted = totals.get(table.totals_key, {})

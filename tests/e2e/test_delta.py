@@ -35,7 +35,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 PATIENTS, SEED = 60, 11
 CHANGES = {"new_patients": 3, "deleted_patients": 1, "moved_appointments": 4,
            "paid_invoices": 4, "changed_emails": 3}  # fmt: skip
-WRITES = ("CreateMultiple", "UpsertMultiple", "UpdateMultiple", "Create", "Update", "Upsert")
 
 
 def generate(out: Path, drop: int) -> Path:
